@@ -1,0 +1,1 @@
+"""Cross-sector analysis: pure functions over a store snapshot."""

@@ -1,0 +1,121 @@
+"""Every exception the mapper raises.
+
+    MapperError
+    ├── NotFound
+    │   ├── ActorNotFound
+    │   ├── CollaborationNotFound
+    │   └── RelationNotFound
+    ├── InvalidBatch
+    │   └── UnknownReference
+    ├── SeedFileError             one problem at one place in one seed file
+    ├── SeedValidationFailed      every SeedFileError found in a load or validate
+    ├── InvalidParameter          a query parameter out of range or of the wrong kind
+    └── StoreError
+        ├── StoreUnavailable      the store cannot be reached (Neo4j down)
+        └── StoreCorrupt          the store file is damaged or not a mapper store
+
+Each message names the bad value, where it came from and what was expected.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ActorNotFound",
+    "CollaborationNotFound",
+    "InvalidBatch",
+    "InvalidParameter",
+    "MapperError",
+    "NotFound",
+    "RelationNotFound",
+    "SeedFileError",
+    "SeedValidationFailed",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreUnavailable",
+    "UnknownReference",
+]
+
+
+class MapperError(Exception):
+    """Base class of every error the mapper raises on purpose."""
+
+
+class NotFound(MapperError):
+    """A record asked for by id does not exist."""
+
+    kind = "record"
+
+    def __init__(self, record_id: str):
+        self.id = record_id
+        super().__init__(f"no {self.kind} with id {record_id!r}")
+
+
+class ActorNotFound(NotFound):
+    kind = "actor"
+
+
+class CollaborationNotFound(NotFound):
+    kind = "collaboration"
+
+
+class RelationNotFound(NotFound):
+    kind = "relation"
+
+
+class InvalidBatch(MapperError):
+    """A batch cannot be applied as a whole; nothing was written."""
+
+
+class UnknownReference(InvalidBatch):
+    """A relation names an id that is neither in the batch nor in the store."""
+
+    def __init__(self, relation_key: str, field: str, ref: str, expected: str):
+        self.relation_key = relation_key
+        self.field = field
+        self.ref = ref
+        super().__init__(
+            f"relation {relation_key}: {field} {ref!r} is not a known {expected} id; "
+            "nothing was written"
+        )
+
+
+class SeedFileError(MapperError):
+    """One problem in one seed file: `path`, `line`, `field` and `problem` are kept apart."""
+
+    def __init__(self, path: str, line: int | None, field: str | None, problem: str):
+        self.path = str(path)
+        self.line = line
+        self.field = field
+        self.problem = problem
+        where = self.path if line is None else f"{self.path}:{line}"
+        super().__init__(f"{where}: {field}: {problem}" if field else f"{where}: {problem}")
+
+
+class SeedValidationFailed(MapperError):
+    """Every problem found in a set of seed files; nothing was written."""
+
+    def __init__(self, errors: list[SeedFileError]):
+        self.errors = errors
+        lines = "\n".join(str(error) for error in errors)
+        super().__init__(f"{len(errors)} problem(s) found, nothing was written:\n{lines}")
+
+
+class InvalidParameter(MapperError):
+    """A query parameter is out of range or names something that does not exist."""
+
+    def __init__(self, name: str, problem: str):
+        self.name = name
+        self.problem = problem
+        super().__init__(f"parameter {name!r}: {problem}")
+
+
+class StoreError(MapperError):
+    """The store itself failed."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached, e.g. Neo4j is down. Retry later."""
+
+
+class StoreCorrupt(StoreError):
+    """The store file exists but is damaged or belongs to another program."""

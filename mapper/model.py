@@ -1,0 +1,369 @@
+"""The graph model: actors, collaborations, the relations between them, and their sources.
+
+Every record is a pydantic model validated on construction and immutable afterwards. Ids are
+lowercase slugs (`vinnova`, `region-skane`); names keep their å, ä and ö.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mapper.regions import normalise_region
+
+__all__ = [
+    "SUBSECTORS",
+    "Actor",
+    "ActorKind",
+    "ApplyReport",
+    "Batch",
+    "Collaboration",
+    "CollaborationKind",
+    "Relation",
+    "RelationType",
+    "Role",
+    "Sector",
+    "Source",
+    "TypeReport",
+    "merge_sources",
+    "slugify",
+    "year_of",
+]
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_DATE_PATTERN = re.compile(r"^\d{4}(-\d{2}-\d{2})?$")
+
+
+class Sector(StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+    CIVIL_SOCIETY = "civil_society"
+    ACADEMIA = "academia"
+
+
+class ActorKind(StrEnum):
+    ORGANISATION = "organisation"
+    DEPARTMENT = "department"
+    FUNDER = "funder"
+    NETWORK = "network"
+
+
+class CollaborationKind(StrEnum):
+    PROJECT = "project"
+    PARTNERSHIP = "partnership"
+    EVENT = "event"
+    PROGRAMME = "programme"
+    NETWORK = "network"
+    POLICY = "policy"
+
+
+class RelationType(StrEnum):
+    PARTICIPATES_IN = "PARTICIPATES_IN"
+    FUNDS = "FUNDS"
+    PART_OF = "PART_OF"
+    MEMBER_OF = "MEMBER_OF"
+    COLLABORATES_WITH = "COLLABORATES_WITH"
+
+
+class Role(StrEnum):
+    LEAD = "lead"
+    ORGANISER = "organiser"
+    PARTNER = "partner"
+    FUNDER = "funder"
+    SPEAKER = "speaker"
+    PARTICIPANT = "participant"
+
+
+SUBSECTORS: dict[str, str] = {
+    "government": "the national government (Regeringen)",
+    "ministry": "a government department (departement)",
+    "agency": "a national government agency (myndighet)",
+    "region": "a region, formerly county council (region, landsting)",
+    "municipality": "a municipality (kommun)",
+    "municipal_association": "an association or company owned by municipalities or regions",
+    "county_administrative_board": "a county administrative board (länsstyrelse)",
+    "university": "a university or university college (universitet, högskola)",
+    "research_institute": "a research institute",
+    "company": "a company run for profit",
+    "social_enterprise": "a social enterprise (socialt företag, arbetsintegrerande företag)",
+    "cooperative": "a cooperative (ekonomisk förening)",
+    "foundation": "a foundation (stiftelse)",
+    "association": "a non-profit association (ideell förening)",
+    "network": "a network or meeting place of other actors",
+    "international_org": "an international organisation (EU, OECD, Nordic Council of Ministers)",
+    "political_party": "a political party",
+    "media": "a newspaper, magazine or broadcaster",
+}
+
+
+def slugify(text: str) -> str:
+    """Return the id slug of a name: lowercase ASCII words joined by hyphens.
+
+    >>> slugify("Region Skåne")
+    'region-skane'
+    >>> slugify("Mötesplats för Social Innovation (MSI)")
+    'motesplats-for-social-innovation-msi'
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def year_of(value: str | None) -> int | None:
+    """Return the year of a `YYYY` or `YYYY-MM-DD` date, or None.
+
+    >>> year_of("2018-03-09"), year_of("2015"), year_of(None)
+    (2018, 2015, None)
+    """
+    return int(value[:4]) if value else None
+
+
+def _check_date(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if not isinstance(value, str) or not _DATE_PATTERN.match(value):
+        raise ValueError(f"{value!r} is not a date; expected a year (2018) or a date (2018-03-09)")
+    if len(value) == 10:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a real calendar date") from None
+    return value
+
+
+def _check_period(record: Any) -> Any:
+    if record.start and record.end and record.end[: len(record.start)] < record.start[: len(record.end)]:
+        raise ValueError(f"end {record.end!r} is before start {record.start!r}")
+    return record
+
+
+def _clean_text(value: Any) -> Any:
+    return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str):
+        value = _clean_text(value)
+        return value or None
+    return value
+
+
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=200)]
+Text = Annotated[str, Field(min_length=1, max_length=100_000)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+class Source(_Record):
+    """Where a fact comes from: a document and the sentence in it, or a public URL."""
+
+    document: str | None = None
+    quote: str | None = None
+    url: str | None = None
+
+    _blank = field_validator("document", "quote", "url", mode="before")(_blank_to_none)
+
+    @model_validator(mode="after")
+    def _needs_an_origin(self) -> Source:
+        if not (self.document or self.url):
+            raise ValueError("a source needs a document or a url")
+        if self.document and not self.quote:
+            raise ValueError(f"the source from document {self.document!r} has no quote")
+        if self.url and not self.url.startswith(("https://", "http://")):
+            raise ValueError(f"url {self.url!r} must start with https:// or http://")
+        return self
+
+
+class Actor(_Record):
+    """An organisation, government department, funder or network."""
+
+    id: Slug
+    name: Text
+    name_en: str | None = None
+    kinds: tuple[ActorKind, ...] = (ActorKind.ORGANISATION,)
+    sector: Sector
+    subsector: str | None = None
+    region: str | None = None
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "SE"
+    url: str | None = None
+    aliases: tuple[str, ...] = ()
+    description: str | None = None
+    sources: tuple[Source, ...] = ()
+
+    _blank = field_validator(
+        "name", "name_en", "subsector", "region", "url", "description", mode="before"
+    )(_blank_to_none)
+
+    @field_validator("kinds", mode="before")
+    @classmethod
+    def _kinds(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part for part in re.split(r"[|,;]", value) if part.strip()]
+        if not value:
+            raise ValueError("an actor needs at least one kind")
+        return tuple(dict.fromkeys(part.strip() if isinstance(part, str) else part for part in value))
+
+    @field_validator("aliases", mode="before")
+    @classmethod
+    def _aliases(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split("|")
+        return tuple(dict.fromkeys(alias for alias in map(_clean_text, value) if alias))
+
+    @field_validator("subsector")
+    @classmethod
+    def _subsector(cls, value: str | None) -> str | None:
+        if value is not None and value not in SUBSECTORS:
+            raise ValueError(f"{value!r} is not one of {', '.join(SUBSECTORS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _region(self) -> Actor:
+        if self.region is not None and self.country == "SE":
+            object.__setattr__(self, "region", normalise_region(self.region))
+        return self
+
+
+class Collaboration(_Record):
+    """A project, partnership, event, programme, network or policy that actors take part in."""
+
+    id: Slug
+    name: Text
+    name_en: str | None = None
+    kind: CollaborationKind
+    start: str | None = None
+    end: str | None = None
+    region: str | None = None
+    description: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    sources: tuple[Source, ...] = ()
+
+    _blank = field_validator("name", "name_en", "region", "description", mode="before")(
+        _blank_to_none
+    )
+    _dates = field_validator("start", "end", mode="before")(_check_date)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        return normalise_region(value) if value else None
+
+    @model_validator(mode="after")
+    def _period(self) -> Collaboration:
+        return _check_period(self)
+
+    def active_in(self, year_from: int | None, year_to: int | None) -> bool:
+        """Whether the collaboration overlaps [year_from, year_to]; undated ones always do."""
+        start, end = year_of(self.start), year_of(self.end) or year_of(self.start)
+        if year_from is not None and end is not None and end < year_from:
+            return False
+        return not (year_to is not None and start is not None and start > year_to)
+
+
+_ACTOR_TO_ACTOR = {RelationType.PART_OF, RelationType.MEMBER_OF, RelationType.COLLABORATES_WITH}
+
+
+class Relation(_Record):
+    """A typed link from an actor to an actor or a collaboration.
+
+    Identity is (type, source, target, role, year): upserting the same identity replaces it.
+    """
+
+    type: RelationType
+    source: Slug
+    target: Slug
+    role: Role | None = None
+    amount: Annotated[float, Field(ge=0)] | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    year: Annotated[int, Field(ge=1800, le=2200)] | None = None
+    start: str | None = None
+    end: str | None = None
+    description: str | None = None
+    sources: tuple[Source, ...] = ()
+
+    _blank = field_validator("description", "currency", "role", mode="before")(_blank_to_none)
+    _dates = field_validator("start", "end", mode="before")(_check_date)
+
+    @model_validator(mode="after")
+    def _fields_fit_the_type(self) -> Relation:
+        if self.type is RelationType.PARTICIPATES_IN and self.role is None:
+            object.__setattr__(self, "role", Role.PARTICIPANT)
+        if self.type is not RelationType.PARTICIPATES_IN and self.role is not None:
+            raise ValueError(f"role is only for PARTICIPATES_IN, not {self.type.value}")
+        if self.type is RelationType.FUNDS and self.amount is not None and self.currency is None:
+            object.__setattr__(self, "currency", "SEK")
+        if self.type is not RelationType.FUNDS and (self.amount is not None or self.currency):
+            raise ValueError(f"amount and currency are only for FUNDS, not {self.type.value}")
+        if self.type in _ACTOR_TO_ACTOR and self.source == self.target:
+            raise ValueError(f"an actor cannot have {self.type.value} with itself ({self.source!r})")
+        return _check_period(self)
+
+    @property
+    def key(self) -> str:
+        """The relation's identity as one string: TYPE:source->target[:role][@year]."""
+        key = f"{self.type.value}:{self.source}->{self.target}"
+        if self.role is not None:
+            key += f":{self.role.value}"
+        if self.year is not None:
+            key += f"@{self.year}"
+        return key
+
+    @property
+    def target_is_collaboration(self) -> bool | None:
+        """True/False where the type fixes it; None for FUNDS, which may point at either."""
+        if self.type is RelationType.PARTICIPATES_IN:
+            return True
+        if self.type in _ACTOR_TO_ACTOR:
+            return False
+        return None
+
+
+def merge_sources(*groups: tuple[Source, ...]) -> tuple[Source, ...]:
+    """Union of source tuples, first-seen order, without duplicates."""
+    return tuple(dict.fromkeys(source for group in groups for source in group))
+
+
+class Batch(BaseModel):
+    """Everything one load writes: applied by a store all or nothing."""
+
+    actors: list[Actor] = Field(default_factory=list)
+    collaborations: list[Collaboration] = Field(default_factory=list)
+    relations: list[Relation] = Field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.actors) + len(self.collaborations) + len(self.relations)
+
+
+class TypeReport(BaseModel):
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class ApplyReport(BaseModel):
+    """What an apply did, per record type."""
+
+    actors: TypeReport = Field(default_factory=TypeReport)
+    collaborations: TypeReport = Field(default_factory=TypeReport)
+    relations: TypeReport = Field(default_factory=TypeReport)
+
+    def summary(self) -> str:
+        """One line per record type, e.g. `actors: 3 created, 0 updated, 1 unchanged`."""
+        return "\n".join(
+            f"{name}: {part.created} created, {part.updated} updated, {part.unchanged} unchanged"
+            for name, part in (
+                ("actors", self.actors),
+                ("collaborations", self.collaborations),
+                ("relations", self.relations),
+            )
+        )

@@ -1,0 +1,1 @@
+"""Graph stores: EmbeddedStore (SQLite file, the default) and Neo4jStore."""

@@ -1,0 +1,521 @@
+"""EmbeddedStore: the default store, one SQLite file (WAL mode) and a cached networkx snapshot.
+
+Several processes may read while one writes: SQLite's WAL gives every read transaction a
+consistent view, and a write (`apply`) is one `BEGIN IMMEDIATE` transaction, so a crash or a
+kill -9 half-way leaves the file as it was. A `generation` counter in the file goes up with every
+write; the snapshot is rebuilt only when it has changed, whichever process wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import networkx as nx
+
+from mapper.errors import (
+    ActorNotFound,
+    CollaborationNotFound,
+    RelationNotFound,
+    StoreCorrupt,
+    StoreUnavailable,
+)
+from mapper.model import (
+    Actor,
+    ApplyReport,
+    Batch,
+    Collaboration,
+    Relation,
+    RelationType,
+    Sector,
+    TypeReport,
+    year_of,
+)
+from mapper.stores.base import Counts, Page, build_snapshot, check_batch, referenced_ids
+
+__all__ = ["DEFAULT_PATH", "EmbeddedStore", "default_path"]
+
+SCHEMA_NAME = "ecosystem-mapper"
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS actors (
+    id TEXT PRIMARY KEY,
+    sector TEXT NOT NULL,
+    kinds TEXT NOT NULL,
+    region TEXT,
+    search TEXT NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS actors_sector ON actors (sector);
+CREATE INDEX IF NOT EXISTS actors_region ON actors (region);
+CREATE TABLE IF NOT EXISTS collaborations (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    region TEXT,
+    start_year INTEGER,
+    end_year INTEGER,
+    record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS relations (
+    key TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS relations_source ON relations (source);
+CREATE INDEX IF NOT EXISTS relations_target ON relations (target);
+"""
+
+
+def default_path() -> Path:
+    """`$XDG_DATA_HOME/ecosystem-mapper/map.db`, by default `~/.local/share/ecosystem-mapper/map.db`."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "ecosystem-mapper" / "map.db"
+
+
+DEFAULT_PATH = default_path()
+
+
+def _search_text(actor: Actor) -> str:
+    return "\n".join([actor.name, actor.name_en or "", *actor.aliases]).casefold()
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class EmbeddedStore:
+    """The ecosystem in one local SQLite file; `EmbeddedStore(":memory:")` keeps it in memory."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None):
+        self.path = str(path) if path is not None else str(default_path())
+        self.location = self.path
+        self._memory = self.path == ":memory:"
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._snapshot: tuple[int, nx.MultiDiGraph] | None = None
+        if not self._memory:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._initialise()
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            connection = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            connection.execute("PRAGMA busy_timeout = 30000")
+            if not self._memory:
+                connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as error:
+            raise self._corrupt(error) from None
+        with self._lock:
+            self._connections.append(connection)
+        return connection
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._memory:
+            if not self._connections:
+                return self._connect()
+            return self._connections[0]
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._connect()
+        return connection
+
+    def _corrupt(self, error: Exception) -> StoreCorrupt:
+        return StoreCorrupt(
+            f"{self.path} is not a usable ecosystem-mapper store ({error}); "
+            "move it away or pass another file with --store"
+        )
+
+    def _initialise(self) -> None:
+        try:
+            tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+            if tables and "meta" not in tables:
+                raise StoreCorrupt(
+                    f"{self.path} is an SQLite file of another program (tables: "
+                    f"{', '.join(sorted(tables)[:5])}); pass a new file with --store"
+                )
+            self._db.executescript(_SCHEMA)
+            with self._write() as db:
+                db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_NAME,))
+                db.execute("INSERT OR IGNORE INTO meta VALUES ('version', ?)", (SCHEMA_VERSION,))
+                db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+            meta = dict(self._db.execute("SELECT key, value FROM meta"))
+        except sqlite3.DatabaseError as error:
+            raise self._corrupt(error) from None
+        if meta.get("schema") != SCHEMA_NAME:
+            raise StoreCorrupt(f"{self.path} is not an ecosystem-mapper store (schema {meta!r})")
+        if meta.get("version") != SCHEMA_VERSION:
+            raise StoreCorrupt(
+                f"{self.path} has store version {meta.get('version')}, this mapper reads "
+                f"version {SCHEMA_VERSION}"
+            )
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; the generation counter goes up with it."""
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise StoreUnavailable(f"{self.path} is locked by another writer ({error})") from None
+        try:
+            yield db
+            db.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every query inside sees the same committed state."""
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            yield db
+        finally:
+            db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> EmbeddedStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"EmbeddedStore({self.path!r})"
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def apply(self, batch: Batch) -> ApplyReport:
+        report = ApplyReport()
+        with self._write() as db:
+            self._check(db, batch)
+            self._write_actors(db, batch.actors, report.actors)
+            self._write_collaborations(db, batch.collaborations, report.collaborations)
+            self._write_relations(db, batch.relations, report.relations)
+        return report
+
+    def _check(self, db: sqlite3.Connection, batch: Batch) -> None:
+        ids = json.dumps(
+            sorted(
+                referenced_ids(batch)
+                | {actor.id for actor in batch.actors}
+                | {c.id for c in batch.collaborations}
+            )
+        )
+        stored_actors = [
+            row[0]
+            for row in db.execute(
+                "SELECT id FROM actors WHERE id IN (SELECT value FROM json_each(?))", (ids,)
+            )
+        ]
+        stored_collaborations = [
+            row[0]
+            for row in db.execute(
+                "SELECT id FROM collaborations WHERE id IN (SELECT value FROM json_each(?))", (ids,)
+            )
+        ]
+        check_batch(batch, stored_actors, stored_collaborations)
+
+    @staticmethod
+    def _upsert(
+        db: sqlite3.Connection, table: str, key: str, rows: list[tuple], report: TypeReport
+    ) -> None:
+        """Insert or replace `rows` (key first, record JSON last), counting what changed."""
+        keys = json.dumps([row[0] for row in rows])
+        existing = dict(
+            db.execute(
+                f"SELECT {key}, record FROM {table} WHERE {key} IN (SELECT value FROM json_each(?))",
+                (keys,),
+            )
+        )
+        changed = []
+        for row in rows:
+            old = existing.get(row[0])
+            if old == row[-1]:
+                report.unchanged += 1
+                continue
+            if old is None:
+                report.created += 1
+            else:
+                report.updated += 1
+            existing[row[0]] = row[-1]
+            changed.append(row)
+        if changed:
+            marks = ", ".join("?" * len(changed[0]))
+            db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", changed)
+
+    def _write_actors(self, db: sqlite3.Connection, actors: list[Actor], report: TypeReport) -> None:
+        rows = [
+            (
+                actor.id,
+                actor.sector.value,
+                "|" + "|".join(kind.value for kind in actor.kinds) + "|",
+                actor.region,
+                _search_text(actor),
+                actor.model_dump_json(),
+            )
+            for actor in actors
+        ]
+        self._upsert(db, "actors", "id", rows, report)
+
+    def _write_collaborations(
+        self, db: sqlite3.Connection, collaborations: list[Collaboration], report: TypeReport
+    ) -> None:
+        rows = [
+            (
+                c.id,
+                c.kind.value,
+                c.region,
+                year_of(c.start),
+                year_of(c.end) or year_of(c.start),
+                c.model_dump_json(),
+            )
+            for c in collaborations
+        ]
+        self._upsert(db, "collaborations", "id", rows, report)
+
+    def _write_relations(
+        self, db: sqlite3.Connection, relations: list[Relation], report: TypeReport
+    ) -> None:
+        rows = [
+            (r.key, r.type.value, r.source, r.target, r.model_dump_json()) for r in relations
+        ]
+        self._upsert(db, "relations", "key", rows, report)
+
+    def upsert_actor(self, actor: Actor) -> ApplyReport:
+        return self.apply(Batch(actors=[actor]))
+
+    def upsert_collaboration(self, collaboration: Collaboration) -> ApplyReport:
+        return self.apply(Batch(collaborations=[collaboration]))
+
+    def upsert_relation(self, relation: Relation) -> ApplyReport:
+        return self.apply(Batch(relations=[relation]))
+
+    def _delete_node(self, table: str, record_id: str, missing: type[Exception]) -> int:
+        with self._write() as db:
+            if db.execute(f"DELETE FROM {table} WHERE id = ?", (record_id,)).rowcount == 0:
+                raise missing(record_id)
+            return db.execute(
+                "DELETE FROM relations WHERE source = ? OR target = ?", (record_id, record_id)
+            ).rowcount
+
+    def delete_actor(self, actor_id: str) -> int:
+        return self._delete_node("actors", actor_id, ActorNotFound)
+
+    def delete_collaboration(self, collaboration_id: str) -> int:
+        return self._delete_node("collaborations", collaboration_id, CollaborationNotFound)
+
+    def delete_relation(self, key: str) -> None:
+        with self._write() as db:
+            if db.execute("DELETE FROM relations WHERE key = ?", (key,)).rowcount == 0:
+                raise RelationNotFound(key)
+
+    def clear(self) -> None:
+        with self._write() as db:
+            for table in ("relations", "collaborations", "actors"):
+                db.execute(f"DELETE FROM {table}")
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def _one(self, table: str, key: str, value: str, missing: type[Exception]) -> str:
+        row = self._db.execute(f"SELECT record FROM {table} WHERE {key} = ?", (value,)).fetchone()
+        if row is None:
+            raise missing(value)
+        return row[0]
+
+    def get_actor(self, actor_id: str) -> Actor:
+        return Actor.model_validate_json(self._one("actors", "id", actor_id, ActorNotFound))
+
+    def get_collaboration(self, collaboration_id: str) -> Collaboration:
+        record = self._one("collaborations", "id", collaboration_id, CollaborationNotFound)
+        return Collaboration.model_validate_json(record)
+
+    def get_relation(self, key: str) -> Relation:
+        return Relation.model_validate_json(self._one("relations", "key", key, RelationNotFound))
+
+    def _page(self, table: str, where: list[str], params: list, limit: int | None, offset: int):
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        with self._read() as db:
+            total = db.execute(f"SELECT count(*) FROM {table} {clause}", params).fetchone()[0]
+            rows = db.execute(
+                f"SELECT record FROM {table} {clause} ORDER BY id LIMIT ? OFFSET ?",
+                [*params, -1 if limit is None else limit, offset],
+            ).fetchall()
+        return total, [row[0] for row in rows]
+
+    def list_actors(
+        self,
+        *,
+        sector: Sector | str | None = None,
+        kind: str | None = None,
+        region: str | None = None,
+        q: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Page:
+        where, params = [], []
+        if sector is not None:
+            where.append("sector = ?")
+            params.append(str(sector))
+        if kind is not None:
+            where.append("kinds LIKE ?")
+            params.append(f"%|{kind}|%")
+        if region is not None:
+            where.append("region = ?")
+            params.append(region)
+        if q:
+            where.append("search LIKE ? ESCAPE '\\'")
+            params.append(_like_pattern(q))
+        total, records = self._page("actors", where, params, limit, offset)
+        return Page([Actor.model_validate_json(record) for record in records], total)
+
+    def list_collaborations(
+        self,
+        *,
+        kind: str | None = None,
+        region: str | None = None,
+        year: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Page:
+        where, params = [], []
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(str(kind))
+        if region is not None:
+            where.append("region = ?")
+            params.append(region)
+        if year is not None:
+            where.append("start_year <= ? AND end_year >= ?")
+            params.extend([year, year])
+        total, records = self._page("collaborations", where, params, limit, offset)
+        return Page([Collaboration.model_validate_json(record) for record in records], total)
+
+    def list_relations(
+        self,
+        *,
+        type: RelationType | str | None = None,
+        source: str | None = None,
+        target: str | None = None,
+    ) -> list[Relation]:
+        where, params = [], []
+        for column, value in (("type", type), ("source", source), ("target", target)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(str(value))
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self._db.execute(f"SELECT record FROM relations {clause} ORDER BY key", params)
+        return [Relation.model_validate_json(row[0]) for row in rows]
+
+    def neighbours(self, actor_id: str, *, depth: int = 1) -> dict[str, int]:
+        with self._read() as db:
+            if db.execute("SELECT 1 FROM actors WHERE id = ?", (actor_id,)).fetchone() is None:
+                raise ActorNotFound(actor_id)
+            found = {actor_id: 0}
+            frontier = [actor_id]
+            for distance in range(1, depth + 1):
+                frontier = [a for a in self._step(db, frontier) if a not in found]
+                found.update(dict.fromkeys(frontier, distance))
+                if not frontier:
+                    break
+        del found[actor_id]
+        return found
+
+    @staticmethod
+    def _step(db: sqlite3.Connection, frontier: list[str]) -> set[str]:
+        """Actors one step from any actor in `frontier`."""
+        ids = json.dumps(frontier)
+        direct = db.execute(
+            """
+            SELECT r.source, r.target FROM relations r
+            JOIN actors s ON s.id = r.source JOIN actors t ON t.id = r.target
+            WHERE r.source IN (SELECT value FROM json_each(?1))
+               OR r.target IN (SELECT value FROM json_each(?1))
+            """,
+            (ids,),
+        ).fetchall()
+        shared = db.execute(
+            """
+            SELECT DISTINCT other.source FROM relations mine
+            JOIN collaborations c ON c.id = mine.target
+            JOIN relations other ON other.target = mine.target
+            WHERE mine.source IN (SELECT value FROM json_each(?1))
+            """,
+            (ids,),
+        ).fetchall()
+        return {end for row in direct for end in row} | {row[0] for row in shared}
+
+    def counts(self) -> Counts:
+        counts = Counts()
+        with self._read() as db:
+            for sector, kinds in db.execute("SELECT sector, kinds FROM actors"):
+                counts.actors += 1
+                counts.actors_by_sector[sector] = counts.actors_by_sector.get(sector, 0) + 1
+                for kind in kinds.strip("|").split("|"):
+                    counts.actors_by_kind[kind] = counts.actors_by_kind.get(kind, 0) + 1
+            counts.collaborations_by_kind = dict(
+                db.execute("SELECT kind, count(*) FROM collaborations GROUP BY kind ORDER BY kind")
+            )
+            counts.relations_by_type = dict(
+                db.execute("SELECT type, count(*) FROM relations GROUP BY type ORDER BY type")
+            )
+        counts.collaborations = sum(counts.collaborations_by_kind.values())
+        counts.relations = sum(counts.relations_by_type.values())
+        counts.actors_by_sector = dict(sorted(counts.actors_by_sector.items()))
+        counts.actors_by_kind = dict(sorted(Counter(counts.actors_by_kind).items()))
+        return counts
+
+    def generation(self) -> int:
+        """A number that changes with every committed write, in any process."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0])
+
+    def snapshot(self) -> nx.MultiDiGraph:
+        """The whole graph, frozen; cached until the next write from any process."""
+        with self._read() as db:
+            generation = int(
+                db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+            )
+            cached = self._snapshot
+            if cached is not None and cached[0] == generation:
+                return cached[1]
+            actors = [Actor.model_validate_json(r) for (r,) in db.execute("SELECT record FROM actors")]
+            collaborations = [
+                Collaboration.model_validate_json(r)
+                for (r,) in db.execute("SELECT record FROM collaborations")
+            ]
+            relations = [
+                Relation.model_validate_json(r) for (r,) in db.execute("SELECT record FROM relations")
+            ]
+        G = nx.freeze(build_snapshot(actors, collaborations, relations))
+        G.graph["generation"] = generation
+        self._snapshot = (generation, G)
+        return G

@@ -1,0 +1,1 @@
+"""Interactive network maps rendered with pyvis."""
