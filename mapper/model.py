@@ -140,7 +140,11 @@ def _check_date(value: Any) -> str | None:
 
 
 def _check_period(record: Any) -> Any:
-    if record.start and record.end and record.end[: len(record.start)] < record.start[: len(record.end)]:
+    if (
+        record.start
+        and record.end
+        and record.end[: len(record.start)] < record.start[: len(record.end)]
+    ):
         raise ValueError(f"end {record.end!r} is before start {record.start!r}")
     return record
 
@@ -211,7 +215,9 @@ class Actor(_Record):
             value = [part for part in re.split(r"[|,;]", value) if part.strip()]
         if not value:
             raise ValueError("an actor needs at least one kind")
-        return tuple(dict.fromkeys(part.strip() if isinstance(part, str) else part for part in value))
+        return tuple(
+            dict.fromkeys(part.strip() if isinstance(part, str) else part for part in value)
+        )
 
     @field_validator("aliases", mode="before")
     @classmethod
@@ -305,7 +311,9 @@ class Relation(_Record):
         if self.type is not RelationType.FUNDS and (self.amount is not None or self.currency):
             raise ValueError(f"amount and currency are only for FUNDS, not {self.type.value}")
         if self.type in _ACTOR_TO_ACTOR and self.source == self.target:
-            raise ValueError(f"an actor cannot have {self.type.value} with itself ({self.source!r})")
+            raise ValueError(
+                f"an actor cannot have {self.type.value} with itself ({self.source!r})"
+            )
         return _check_period(self)
 
     @property

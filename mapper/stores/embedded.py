@@ -77,7 +77,7 @@ CREATE INDEX IF NOT EXISTS relations_target ON relations (target);
 
 
 def default_path() -> Path:
-    """`$XDG_DATA_HOME/ecosystem-mapper/map.db`, by default `~/.local/share/ecosystem-mapper/map.db`."""
+    """`$XDG_DATA_HOME/ecosystem-mapper/map.db`; by default `~/.local/share/ecosystem-mapper/`."""
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "ecosystem-mapper" / "map.db"
 
@@ -151,11 +151,8 @@ class EmbeddedStore:
                     f"{self.path} is an SQLite file of another program (tables: "
                     f"{', '.join(sorted(tables)[:5])}); pass a new file with --store"
                 )
-            self._db.executescript(_SCHEMA)
-            with self._write() as db:
-                db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_NAME,))
-                db.execute("INSERT OR IGNORE INTO meta VALUES ('version', ?)", (SCHEMA_VERSION,))
-                db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+            if not tables:
+                self._create_schema()
             meta = dict(self._db.execute("SELECT key, value FROM meta"))
         except sqlite3.DatabaseError as error:
             raise self._corrupt(error) from None
@@ -166,6 +163,15 @@ class EmbeddedStore:
                 f"{self.path} has store version {meta.get('version')}, this mapper reads "
                 f"version {SCHEMA_VERSION}"
             )
+
+    def _create_schema(self) -> None:
+        with self._write() as db:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_NAME,))
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('version', ?)", (SCHEMA_VERSION,))
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -250,12 +256,8 @@ class EmbeddedStore:
     ) -> None:
         """Insert or replace `rows` (key first, record JSON last), counting what changed."""
         keys = json.dumps([row[0] for row in rows])
-        existing = dict(
-            db.execute(
-                f"SELECT {key}, record FROM {table} WHERE {key} IN (SELECT value FROM json_each(?))",
-                (keys,),
-            )
-        )
+        query = f"SELECT {key}, record FROM {table} WHERE {key} IN (SELECT value FROM json_each(?))"
+        existing = dict(db.execute(query, (keys,)))
         changed = []
         for row in rows:
             old = existing.get(row[0])
@@ -272,7 +274,9 @@ class EmbeddedStore:
             marks = ", ".join("?" * len(changed[0]))
             db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", changed)
 
-    def _write_actors(self, db: sqlite3.Connection, actors: list[Actor], report: TypeReport) -> None:
+    def _write_actors(
+        self, db: sqlite3.Connection, actors: list[Actor], report: TypeReport
+    ) -> None:
         rows = [
             (
                 actor.id,
@@ -305,9 +309,7 @@ class EmbeddedStore:
     def _write_relations(
         self, db: sqlite3.Connection, relations: list[Relation], report: TypeReport
     ) -> None:
-        rows = [
-            (r.key, r.type.value, r.source, r.target, r.model_dump_json()) for r in relations
-        ]
+        rows = [(r.key, r.type.value, r.source, r.target, r.model_dump_json()) for r in relations]
         self._upsert(db, "relations", "key", rows, report)
 
     def upsert_actor(self, actor: Actor) -> ApplyReport:
@@ -507,13 +509,16 @@ class EmbeddedStore:
             cached = self._snapshot
             if cached is not None and cached[0] == generation:
                 return cached[1]
-            actors = [Actor.model_validate_json(r) for (r,) in db.execute("SELECT record FROM actors")]
+            actors = [
+                Actor.model_validate_json(r) for (r,) in db.execute("SELECT record FROM actors")
+            ]
             collaborations = [
                 Collaboration.model_validate_json(r)
                 for (r,) in db.execute("SELECT record FROM collaborations")
             ]
             relations = [
-                Relation.model_validate_json(r) for (r,) in db.execute("SELECT record FROM relations")
+                Relation.model_validate_json(r)
+                for (r,) in db.execute("SELECT record FROM relations")
             ]
         G = nx.freeze(build_snapshot(actors, collaborations, relations))
         G.graph["generation"] = generation

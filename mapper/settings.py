@@ -1,0 +1,56 @@
+"""Configuration, built once at the edge: --store / MAPPER_STORE / NEO4J_* -> a store."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from mapper.stores.base import GraphStore
+from mapper.stores.embedded import EmbeddedStore, default_path
+
+__all__ = ["NEO4J_SCHEMES", "Settings", "open_store"]
+
+NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the store is and how to reach it.
+
+    `store` is a file path (the embedded store) or a Neo4j URI. Unset, it is taken from
+    MAPPER_STORE, then NEO4J_URI, then the embedded store's default path.
+    """
+
+    store: str
+    neo4j_user: str | None = None
+    neo4j_password: str | None = None
+    neo4j_database: str | None = None
+
+    @classmethod
+    def from_env(cls, store: str | None = None) -> Settings:
+        env = os.environ
+        location = store or env.get("MAPPER_STORE") or env.get("NEO4J_URI") or str(default_path())
+        return cls(
+            store=location,
+            neo4j_user=env.get("NEO4J_USER") or None,
+            neo4j_password=env.get("NEO4J_PASSWORD") or None,
+            neo4j_database=env.get("NEO4J_DATABASE") or None,
+        )
+
+    @property
+    def is_neo4j(self) -> bool:
+        return self.store.startswith(NEO4J_SCHEMES)
+
+
+def open_store(settings: Settings) -> GraphStore:
+    """Open the store `settings` name. Raises StoreUnavailable or StoreCorrupt."""
+    if settings.is_neo4j:
+        from mapper.stores.neo4j import Neo4jStore
+
+        return Neo4jStore(
+            settings.store,
+            user=settings.neo4j_user,
+            password=settings.neo4j_password,
+            database=settings.neo4j_database,
+        )
+    return EmbeddedStore(settings.store)

@@ -1,0 +1,649 @@
+"""Neo4jStore: the GraphStore contract on a Neo4j 5 server, through the official driver.
+
+Model in Neo4j:
+
+- `(:Actor {id, name, sector, subsector, region, country, kinds, search, record})`, with the
+  extra labels `:Organisation`, `:Department`, `:Funder`, `:Network` from `kinds`;
+- `(:Collaboration {id, name, kind, region, start_year, end_year, record})`;
+- one relationship per relation, of the relation's type (`PARTICIPATES_IN`, `FUNDS`, ...), with
+  `key`, `role`, `amount`, `currency`, `year` and `record`;
+- one `(:MapperMeta {generation})` node, bumped by every write, so snapshots can be cached.
+
+`record` holds the whole validated record as JSON, so nothing is lost on the way (sources are
+lists of maps, which Neo4j properties cannot hold). Every value travels as a query parameter.
+Labels and relationship types cannot be parameters in Cypher; they are only ever formatted from
+the closed enums `ActorKind` and `RelationType`, never from input.
+
+A load is one managed write transaction (retried by the driver on transient errors), sent as
+`UNWIND` batches: a batch that fails half-way leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import networkx as nx
+from neo4j import GraphDatabase, ManagedTransaction
+from neo4j import exceptions as neo4j_errors
+
+from mapper.errors import (
+    ActorNotFound,
+    CollaborationNotFound,
+    RelationNotFound,
+    StoreUnavailable,
+)
+from mapper.model import (
+    Actor,
+    ActorKind,
+    ApplyReport,
+    Batch,
+    Collaboration,
+    Relation,
+    RelationType,
+    Sector,
+    TypeReport,
+    year_of,
+)
+from mapper.stores.base import Counts, Page, build_snapshot, check_batch, referenced_ids
+
+__all__ = ["Neo4jStore"]
+
+CHUNK = 5_000
+_KIND_LABELS = {kind: kind.value.capitalize() for kind in ActorKind}
+_ALL_KIND_LABELS = ":".join(_KIND_LABELS.values())
+_KEY_TYPE = re.compile(r"^([A-Z_]+):")
+
+_SCHEMA = [
+    "CREATE CONSTRAINT actor_id IF NOT EXISTS FOR (a:Actor) REQUIRE a.id IS UNIQUE",
+    "CREATE CONSTRAINT collaboration_id IF NOT EXISTS FOR (c:Collaboration) REQUIRE c.id IS UNIQUE",
+    "CREATE INDEX actor_sector IF NOT EXISTS FOR (a:Actor) ON (a.sector)",
+    "CREATE INDEX actor_region IF NOT EXISTS FOR (a:Actor) ON (a.region)",
+    "CREATE INDEX collaboration_kind IF NOT EXISTS FOR (c:Collaboration) ON (c.kind)",
+    *(
+        f"CREATE INDEX rel_{t.value.lower()}_key IF NOT EXISTS FOR ()-[r:{t.value}]-() ON (r.key)"
+        for t in RelationType
+    ),
+]
+
+T = TypeVar("T")
+
+
+def _unavailable(method: Callable[..., T]) -> Callable[..., T]:
+    """Turn the driver's connection errors into StoreUnavailable naming the server."""
+
+    @functools.wraps(method)
+    def wrapper(self: Neo4jStore, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except (
+            neo4j_errors.ServiceUnavailable,
+            neo4j_errors.SessionExpired,
+            neo4j_errors.AuthError,
+            ConnectionError,
+            OSError,
+        ) as error:
+            self._schema_ready = False
+            raise StoreUnavailable(
+                f"Neo4j at {self.location} cannot be reached ({type(error).__name__}: {error}); "
+                "check that the server runs and NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD"
+            ) from None
+
+    return wrapper
+
+
+def _chunks(rows: list[T], size: int = CHUNK) -> Iterable[list[T]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _search_text(actor: Actor) -> str:
+    return "\n".join([actor.name, actor.name_en or "", *actor.aliases]).casefold()
+
+
+def _relation_type_of_key(key: str) -> RelationType:
+    match = _KEY_TYPE.match(key)
+    if match is None or match.group(1) not in RelationType.__members__:
+        raise RelationNotFound(key)
+    return RelationType(match.group(1))
+
+
+class Neo4jStore:
+    """The ecosystem in a Neo4j 5 database; `uri` may be bolt://, neo4j:// or neo4j+s://."""
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        database: str | None = None,
+    ):
+        self.location = uri
+        self.database = database
+        auth = (user or "neo4j", password) if password else None
+        self._driver = GraphDatabase.driver(
+            uri,
+            auth=auth,
+            connection_timeout=5,
+            connection_acquisition_timeout=10,
+            max_transaction_retry_time=15,
+            notifications_min_severity="OFF",
+        )
+        self._schema_ready = False
+        self._snapshot: tuple[int, nx.MultiDiGraph] | None = None
+
+    def __repr__(self) -> str:
+        return f"Neo4jStore({self.location!r})"
+
+    def __enter__(self) -> Neo4jStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._driver.close()
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _session(self):
+        return self._driver.session(database=self.database)
+
+    def _ensure_schema(self) -> None:
+        if self._schema_ready:
+            return
+        with self._session() as session:
+            for statement in _SCHEMA:
+                session.run(statement).consume()
+            session.run("MERGE (m:MapperMeta {name: 'mapper'}) ON CREATE SET m.generation = 0")
+        self._schema_ready = True
+
+    def _write(self, work: Callable[..., T], *args: Any) -> T:
+        """Run `work(tx, *args)` in one managed write transaction that bumps the generation."""
+        self._ensure_schema()
+
+        def unit(tx: ManagedTransaction) -> T:
+            result = work(tx, *args)
+            tx.run("MATCH (m:MapperMeta) SET m.generation = m.generation + 1").consume()
+            return result
+
+        with self._session() as session:
+            return session.execute_write(unit)
+
+    def _read(self, work: Callable[..., T], *args: Any) -> T:
+        self._ensure_schema()
+        with self._session() as session:
+            return session.execute_read(work, *args)
+
+    def _query(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        return self._read(lambda tx: tx.run(query, params).data())
+
+    @_unavailable
+    def server_version(self) -> str:
+        """The Neo4j server's version and edition, e.g. `5.26.0 community`."""
+        rows = self._query("CALL dbms.components() YIELD versions, edition RETURN *")
+        return f"{rows[0]['versions'][0]} {rows[0]['edition']}"
+
+    @_unavailable
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the server answers."""
+        self._driver.verify_connectivity()
+
+    # -- writes ------------------------------------------------------------------------------
+
+    @_unavailable
+    def apply(self, batch: Batch) -> ApplyReport:
+        return self._write(self._apply, batch)
+
+    def _apply(self, tx: ManagedTransaction, batch: Batch) -> ApplyReport:
+        report = ApplyReport()
+        self._check(tx, batch)
+        self._write_actors(tx, batch.actors, report.actors)
+        self._write_collaborations(tx, batch.collaborations, report.collaborations)
+        self._write_relations(tx, batch.relations, report.relations)
+        return report
+
+    @staticmethod
+    def _check(tx: ManagedTransaction, batch: Batch) -> None:
+        ids = sorted(
+            referenced_ids(batch)
+            | {actor.id for actor in batch.actors}
+            | {c.id for c in batch.collaborations}
+        )
+        actors, collaborations = [], []
+        for chunk in _chunks(ids):
+            actors += tx.run(
+                "MATCH (a:Actor) WHERE a.id IN $ids RETURN a.id AS id", ids=chunk
+            ).value()
+            collaborations += tx.run(
+                "MATCH (c:Collaboration) WHERE c.id IN $ids RETURN c.id AS id", ids=chunk
+            ).value()
+        check_batch(batch, actors, collaborations)
+
+    @staticmethod
+    def _changed(
+        tx: ManagedTransaction, query: str, rows: list[dict[str, Any]], key: str, report: TypeReport
+    ) -> list[dict[str, Any]]:
+        """The rows whose record differs from what is stored, counting created/updated/unchanged."""
+        existing: dict[str, str] = {}
+        for chunk in _chunks([row[key] for row in rows]):
+            existing.update(tx.run(query, keys=chunk).values())
+        changed = []
+        for row in rows:
+            old = existing.get(row[key])
+            if old == row["record"]:
+                report.unchanged += 1
+                continue
+            report.created += old is None
+            report.updated += old is not None
+            existing[row[key]] = row["record"]
+            changed.append(row)
+        return changed
+
+    def _write_actors(
+        self, tx: ManagedTransaction, actors: list[Actor], report: TypeReport
+    ) -> None:
+        rows = [
+            {
+                "id": a.id,
+                "labels": [_KIND_LABELS[kind] for kind in a.kinds],
+                "props": {
+                    "name": a.name,
+                    "name_en": a.name_en,
+                    "sector": a.sector.value,
+                    "subsector": a.subsector,
+                    "region": a.region,
+                    "country": a.country,
+                    "kinds": [kind.value for kind in a.kinds],
+                    "search": _search_text(a),
+                    "record": a.model_dump_json(),
+                },
+                "record": a.model_dump_json(),
+            }
+            for a in actors
+        ]
+        changed = self._changed(
+            tx,
+            "MATCH (a:Actor) WHERE a.id IN $keys RETURN a.id, a.record",
+            rows,
+            "id",
+            report,
+        )
+        by_labels: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in changed:
+            by_labels.setdefault(tuple(row["labels"]), []).append(row)
+        for labels, group in by_labels.items():
+            label_text = ":".join(labels)  # from the closed ActorKind enum only
+            for chunk in _chunks(group):
+                tx.run(
+                    f"""
+                    UNWIND $rows AS row
+                    MERGE (a:Actor {{id: row.id}})
+                    REMOVE a:{_ALL_KIND_LABELS}
+                    SET a += row.props, a:{label_text}
+                    """,
+                    rows=chunk,
+                ).consume()
+
+    def _write_collaborations(
+        self, tx: ManagedTransaction, collaborations: list[Collaboration], report: TypeReport
+    ) -> None:
+        rows = [
+            {
+                "id": c.id,
+                "props": {
+                    "name": c.name,
+                    "kind": c.kind.value,
+                    "region": c.region,
+                    "start_year": year_of(c.start),
+                    "end_year": year_of(c.end) or year_of(c.start),
+                    "record": c.model_dump_json(),
+                },
+                "record": c.model_dump_json(),
+            }
+            for c in collaborations
+        ]
+        changed = self._changed(
+            tx,
+            "MATCH (c:Collaboration) WHERE c.id IN $keys RETURN c.id, c.record",
+            rows,
+            "id",
+            report,
+        )
+        for chunk in _chunks(changed):
+            tx.run(
+                """
+                UNWIND $rows AS row
+                MERGE (c:Collaboration {id: row.id})
+                SET c += row.props
+                """,
+                rows=chunk,
+            ).consume()
+
+    def _write_relations(
+        self, tx: ManagedTransaction, relations: list[Relation], report: TypeReport
+    ) -> None:
+        rows_by_type: dict[RelationType, list[dict[str, Any]]] = {}
+        for r in relations:
+            rows_by_type.setdefault(r.type, []).append(
+                {
+                    "key": r.key,
+                    "source": r.source,
+                    "target": r.target,
+                    "props": {
+                        "role": r.role.value if r.role else None,
+                        "amount": r.amount,
+                        "currency": r.currency,
+                        "year": r.year,
+                        "record": r.model_dump_json(),
+                    },
+                    "record": r.model_dump_json(),
+                }
+            )
+        for relation_type, rows in rows_by_type.items():
+            name = relation_type.value  # from the closed RelationType enum only
+            changed = self._changed(
+                tx,
+                f"MATCH ()-[r:{name}]->() WHERE r.key IN $keys RETURN r.key, r.record",
+                rows,
+                "key",
+                report,
+            )
+            for chunk in _chunks(changed):
+                tx.run(
+                    f"""
+                    UNWIND $rows AS row
+                    MATCH (s:Actor {{id: row.source}})
+                    CALL (row) {{
+                        OPTIONAL MATCH (a:Actor {{id: row.target}})
+                        OPTIONAL MATCH (c:Collaboration {{id: row.target}})
+                        RETURN coalesce(a, c) AS t
+                    }}
+                    MERGE (s)-[r:{name} {{key: row.key}}]->(t)
+                    SET r += row.props
+                    """,
+                    rows=chunk,
+                ).consume()
+
+    def upsert_actor(self, actor: Actor) -> ApplyReport:
+        return self.apply(Batch(actors=[actor]))
+
+    def upsert_collaboration(self, collaboration: Collaboration) -> ApplyReport:
+        return self.apply(Batch(collaborations=[collaboration]))
+
+    def upsert_relation(self, relation: Relation) -> ApplyReport:
+        return self.apply(Batch(relations=[relation]))
+
+    def _delete_node(self, label: str, record_id: str, missing: type[Exception]) -> int:
+        def work(tx: ManagedTransaction) -> int:
+            row = tx.run(
+                f"""
+                MATCH (n:{label} {{id: $id}})
+                OPTIONAL MATCH (n)-[r]-()
+                WITH n, count(r) AS removed
+                DETACH DELETE n
+                RETURN removed
+                """,
+                id=record_id,
+            ).single()
+            if row is None:
+                raise missing(record_id)
+            return row["removed"]
+
+        return self._write(work)
+
+    @_unavailable
+    def delete_actor(self, actor_id: str) -> int:
+        return self._delete_node("Actor", actor_id, ActorNotFound)
+
+    @_unavailable
+    def delete_collaboration(self, collaboration_id: str) -> int:
+        return self._delete_node("Collaboration", collaboration_id, CollaborationNotFound)
+
+    @_unavailable
+    def delete_relation(self, key: str) -> None:
+        name = _relation_type_of_key(key).value
+
+        def work(tx: ManagedTransaction) -> None:
+            deleted = tx.run(
+                f"MATCH ()-[r:{name} {{key: $key}}]->() DELETE r RETURN count(*) AS n", key=key
+            ).single()["n"]
+            if deleted == 0:
+                raise RelationNotFound(key)
+
+        self._write(work)
+
+    @_unavailable
+    def clear(self) -> None:
+        def work(tx: ManagedTransaction) -> None:
+            tx.run("MATCH (n) WHERE n:Actor OR n:Collaboration DETACH DELETE n").consume()
+
+        self._write(work)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def _record(self, query: str, missing: Exception, **params: Any) -> str:
+        rows = self._query(query, **params)
+        if not rows:
+            raise missing
+        return rows[0]["record"]
+
+    @_unavailable
+    def get_actor(self, actor_id: str) -> Actor:
+        record = self._record(
+            "MATCH (a:Actor {id: $id}) RETURN a.record AS record",
+            ActorNotFound(actor_id),
+            id=actor_id,
+        )
+        return Actor.model_validate_json(record)
+
+    @_unavailable
+    def get_collaboration(self, collaboration_id: str) -> Collaboration:
+        record = self._record(
+            "MATCH (c:Collaboration {id: $id}) RETURN c.record AS record",
+            CollaborationNotFound(collaboration_id),
+            id=collaboration_id,
+        )
+        return Collaboration.model_validate_json(record)
+
+    @_unavailable
+    def get_relation(self, key: str) -> Relation:
+        name = _relation_type_of_key(key).value
+        record = self._record(
+            f"MATCH ()-[r:{name} {{key: $key}}]->() RETURN r.record AS record",
+            RelationNotFound(key),
+            key=key,
+        )
+        return Relation.model_validate_json(record)
+
+    def _page(self, match: str, where: list[str], params: dict[str, Any], limit, offset) -> tuple:
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+
+        def work(tx: ManagedTransaction) -> tuple[int, list[str]]:
+            total = tx.run(f"{match} {clause} RETURN count(*) AS n", params).single()["n"]
+            records = tx.run(
+                f"{match} {clause} RETURN n.record AS record ORDER BY n.id SKIP $offset "
+                + ("LIMIT $limit" if limit is not None else ""),
+                {**params, "offset": offset, "limit": limit},
+            ).value()
+            return total, records
+
+        return self._read(work)
+
+    @_unavailable
+    def list_actors(
+        self,
+        *,
+        sector: Sector | str | None = None,
+        kind: str | None = None,
+        region: str | None = None,
+        q: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Page:
+        where, params = [], {}
+        if sector is not None:
+            where.append("n.sector = $sector")
+            params["sector"] = str(sector)
+        if kind is not None:
+            where.append("$kind IN n.kinds")
+            params["kind"] = str(kind)
+        if region is not None:
+            where.append("n.region = $region")
+            params["region"] = region
+        if q:
+            where.append("n.search CONTAINS $q")
+            params["q"] = q.casefold()
+        total, records = self._page("MATCH (n:Actor)", where, params, limit, offset)
+        return Page([Actor.model_validate_json(record) for record in records], total)
+
+    @_unavailable
+    def list_collaborations(
+        self,
+        *,
+        kind: str | None = None,
+        region: str | None = None,
+        year: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Page:
+        where, params = [], {}
+        if kind is not None:
+            where.append("n.kind = $kind")
+            params["kind"] = str(kind)
+        if region is not None:
+            where.append("n.region = $region")
+            params["region"] = region
+        if year is not None:
+            where.append("n.start_year <= $year AND n.end_year >= $year")
+            params["year"] = year
+        total, records = self._page("MATCH (n:Collaboration)", where, params, limit, offset)
+        return Page([Collaboration.model_validate_json(record) for record in records], total)
+
+    @_unavailable
+    def list_relations(
+        self,
+        *,
+        type: RelationType | str | None = None,
+        source: str | None = None,
+        target: str | None = None,
+    ) -> list[Relation]:
+        types = [RelationType(type)] if type is not None else list(RelationType)
+        records: list[str] = []
+        for relation_type in types:
+            records += self._query(
+                f"""
+                MATCH (s)-[r:{relation_type.value}]->(t)
+                WHERE ($source IS NULL OR s.id = $source) AND ($target IS NULL OR t.id = $target)
+                RETURN r.key AS key, r.record AS record
+                """,
+                source=source,
+                target=target,
+            )
+        return [
+            Relation.model_validate_json(row["record"])
+            for row in sorted(records, key=lambda row: row["key"])
+        ]
+
+    @_unavailable
+    def neighbours(self, actor_id: str, *, depth: int = 1) -> dict[str, int]:
+        def work(tx: ManagedTransaction) -> dict[str, int]:
+            if tx.run("MATCH (a:Actor {id: $id}) RETURN a.id", id=actor_id).single() is None:
+                raise ActorNotFound(actor_id)
+            found = {actor_id: 0}
+            frontier = [actor_id]
+            for distance in range(1, depth + 1):
+                step = tx.run(
+                    """
+                    UNWIND $frontier AS id
+                    MATCH (a:Actor {id: id})
+                    CALL (a) {
+                        MATCH (a)-[]-(b:Actor) RETURN b
+                        UNION
+                        MATCH (a)-[:PARTICIPATES_IN|FUNDS]->(:Collaboration)
+                              <-[:PARTICIPATES_IN|FUNDS]-(b:Actor)
+                        RETURN b
+                    }
+                    RETURN DISTINCT b.id AS id
+                    """,
+                    frontier=frontier,
+                ).value()
+                frontier = [other for other in step if other not in found]
+                found.update(dict.fromkeys(frontier, distance))
+                if not frontier:
+                    break
+            return found
+
+        found = self._read(work)
+        del found[actor_id]
+        return found
+
+    @_unavailable
+    def counts(self) -> Counts:
+        def work(tx: ManagedTransaction) -> Counts:
+            counts = Counts()
+            counts.actors_by_sector = dict(
+                tx.run("MATCH (a:Actor) RETURN a.sector, count(*) ORDER BY a.sector").values()
+            )
+            counts.actors_by_kind = dict(
+                tx.run(
+                    "MATCH (a:Actor) UNWIND a.kinds AS kind RETURN kind, count(*) ORDER BY kind"
+                ).values()
+            )
+            counts.collaborations_by_kind = dict(
+                tx.run("MATCH (c:Collaboration) RETURN c.kind, count(*) ORDER BY c.kind").values()
+            )
+            counts.relations_by_type = dict(
+                tx.run(
+                    """
+                    MATCH ()-[r]->() WHERE r.key IS NOT NULL
+                    RETURN type(r) AS type, count(*) ORDER BY type
+                    """
+                ).values()
+            )
+            return counts
+
+        counts = self._read(work)
+        counts.actors = sum(counts.actors_by_sector.values())
+        counts.collaborations = sum(counts.collaborations_by_kind.values())
+        counts.relations = sum(counts.relations_by_type.values())
+        return counts
+
+    @_unavailable
+    def generation(self) -> int:
+        """A number that changes with every committed write."""
+        return self._query("MATCH (m:MapperMeta) RETURN m.generation AS g")[0]["g"]
+
+    @_unavailable
+    def snapshot(self) -> nx.MultiDiGraph:
+        """The whole graph, frozen; cached until the next write."""
+
+        def work(tx: ManagedTransaction) -> tuple[int, list[str], list[str], list[str]] | int:
+            generation = tx.run("MATCH (m:MapperMeta) RETURN m.generation").single()[0]
+            cached = self._snapshot
+            if cached is not None and cached[0] == generation:
+                return generation
+            return (
+                generation,
+                tx.run("MATCH (a:Actor) RETURN a.record").value(),
+                tx.run("MATCH (c:Collaboration) RETURN c.record").value(),
+                tx.run("MATCH ()-[r]->() WHERE r.key IS NOT NULL RETURN r.record").value(),
+            )
+
+        result = self._read(work)
+        if isinstance(result, int):
+            return self._snapshot[1]  # type: ignore[index]
+        generation, actors, collaborations, relations = result
+        G = nx.freeze(
+            build_snapshot(
+                (Actor.model_validate_json(r) for r in actors),
+                (Collaboration.model_validate_json(r) for r in collaborations),
+                (Relation.model_validate_json(r) for r in relations),
+            )
+        )
+        G.graph["generation"] = generation
+        self._snapshot = (generation, G)
+        return G
