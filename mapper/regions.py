@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 import unicodedata
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 __all__ = ["COUNTY_NAMES", "normalise_region"]
 
 
 def _read(name: str) -> list[dict[str, str]]:
-    text = resources.files("mapper").joinpath("data", name).read_text(encoding="utf-8-sig")
-    return list(csv.DictReader(text.splitlines()))
+    with open(Path(__file__).parent / "data" / name, encoding="utf-8-sig", newline="") as file:
+        return list(csv.DictReader(file))
 
 
 def _fold(text: str) -> str:
