@@ -94,3 +94,24 @@ def info(ctx: click.Context, as_json: bool) -> None:
     ):
         if values:
             click.echo(f"{title}: " + ", ".join(f"{k} {v}" for k, v in values.items()))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="MAPPER_HOST")
+@click.option("--port", default=8000, show_default=True, type=int, envvar="MAPPER_PORT")
+@click.pass_context
+@_fail_cleanly
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the HTTP API (/docs) and the interactive maps (/map, /map/gaps)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    service = _service(ctx)
+    info = service.info()
+    click.echo(
+        f"Serving {info.kind} store {info.location} ({info.counts.actors} actors): "
+        f"map http://{host}:{port}/map, gaps http://{host}:{port}/map/gaps, "
+        f"API http://{host}:{port}/docs"
+    )
+    uvicorn.run(create_app(service), host=host, port=port, log_level="info")

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from mapper.regions import normalise_region
 
 __all__ = [
+    "SECTOR_LABELS",
     "SUBSECTORS",
     "Actor",
     "ActorKind",
@@ -44,6 +45,14 @@ class Sector(StrEnum):
     PRIVATE = "private"
     CIVIL_SOCIETY = "civil_society"
     ACADEMIA = "academia"
+
+
+SECTOR_LABELS: dict[str, dict[str, str]] = {
+    "public": {"sv": "Offentlig sektor", "en": "Public sector"},
+    "private": {"sv": "Näringsliv", "en": "Private sector"},
+    "civil_society": {"sv": "Civilsamhälle", "en": "Civil society"},
+    "academia": {"sv": "Akademi", "en": "Academia"},
+}
 
 
 class ActorKind(StrEnum):

@@ -1,0 +1,1 @@
+"""The API's routers: records (actors, collaborations, sectors, health) and analysis."""

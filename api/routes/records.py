@@ -1,0 +1,164 @@
+"""Actors, collaborations, sectors and health: thin handlers over MapperService."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
+
+from api.deps import ServiceDep
+from mapper.model import SECTOR_LABELS, Actor, Collaboration, CollaborationKind, Relation, Sector
+from mapper.service import LIMITS
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+IdPath = Annotated[str, Path(max_length=200, description="A record id, e.g. `vinnova`")]
+Limit = Annotated[int, Query(ge=1, le=LIMITS.page_size, description="Page size")]
+Offset = Annotated[int, Query(ge=0, le=10**9)]
+Region = Annotated[
+    str | None, Query(max_length=200, description="A county name, e.g. `Skåne län`")
+]
+
+
+class ActorPage(BaseModel):
+    items: list[Actor]
+    total: int
+    limit: int
+    offset: int
+
+
+class CollaborationPage(BaseModel):
+    items: list[Collaboration]
+    total: int
+    limit: int
+    offset: int
+
+
+class ActorDetail(BaseModel):
+    actor: Actor
+    relations: list[Relation]
+
+
+class CollaborationDetail(BaseModel):
+    collaboration: Collaboration
+    relations: list[Relation]
+
+
+class Neighbour(BaseModel):
+    actor: Actor
+    distance: int
+
+
+class Neighbours(BaseModel):
+    actor: str
+    depth: int
+    items: list[Neighbour]
+
+
+class SectorOut(BaseModel):
+    sector: Sector
+    label_sv: str
+    label_en: str
+    actors: int
+
+
+class Health(BaseModel):
+    status: str
+    store: str
+    location: str
+    actors: int
+    collaborations: int
+    relations: int
+
+
+@router.get("/health", response_model=Health, tags=["meta"])
+def health(service: ServiceDep) -> Health:
+    """The store in use and whether it answers (503 when it does not)."""
+    info = service.info()
+    return Health(
+        status="ok",
+        store=info.kind,
+        location=info.location,
+        actors=info.counts.actors,
+        collaborations=info.counts.collaborations,
+        relations=info.counts.relations,
+    )
+
+
+@router.get("/actors", response_model=ActorPage, tags=["records"])
+def list_actors(
+    service: ServiceDep,
+    sector: Sector | None = None,
+    kind: Annotated[str | None, Query(pattern="^(organisation|department|funder|network)$")] = None,
+    region: Region = None,
+    q: Annotated[str | None, Query(max_length=200, description="Name or alias contains")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> ActorPage:
+    """Actors ordered by id, filtered by sector, kind, region and a name search."""
+    page = service.actors(
+        sector=sector, kind=kind, region=region, q=q, limit=limit, offset=offset
+    )
+    return ActorPage(items=page.items, total=page.total, limit=limit, offset=offset)
+
+
+@router.get("/actors/{actor_id}", response_model=ActorDetail, tags=["records"])
+def read_actor(actor_id: IdPath, service: ServiceDep) -> ActorDetail:
+    """One actor and every relation from or to it."""
+    return ActorDetail(actor=service.actor(actor_id), relations=service.relations(actor_id))
+
+
+@router.get("/actors/{actor_id}/neighbours", response_model=Neighbours, tags=["records"])
+def read_neighbours(
+    actor_id: IdPath,
+    service: ServiceDep,
+    depth: Annotated[int, Query(ge=1, le=LIMITS.depth)] = 1,
+) -> Neighbours:
+    """Actors within `depth` steps (a direct relation or a shared collaboration is one step)."""
+    found = service.neighbours(actor_id, depth=depth)
+    return Neighbours(
+        actor=actor_id,
+        depth=depth,
+        items=[Neighbour(actor=actor, distance=distance) for actor, distance in found],
+    )
+
+
+@router.get("/collaborations", response_model=CollaborationPage, tags=["records"])
+def list_collaborations(
+    service: ServiceDep,
+    kind: CollaborationKind | None = None,
+    region: Region = None,
+    year: Annotated[int | None, Query(ge=1800, le=2200, description="Active that year")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> CollaborationPage:
+    """Collaborations ordered by id, filtered by kind, region and a year they were active."""
+    page = service.collaborations(kind=kind, region=region, year=year, limit=limit, offset=offset)
+    return CollaborationPage(items=page.items, total=page.total, limit=limit, offset=offset)
+
+
+@router.get("/collaborations/{collaboration_id}", response_model=CollaborationDetail, tags=["records"])
+def read_collaboration(collaboration_id: IdPath, service: ServiceDep) -> CollaborationDetail:
+    """One collaboration and every relation to it."""
+    return CollaborationDetail(
+        collaboration=service.collaboration(collaboration_id),
+        relations=service.relations(collaboration_id),
+    )
+
+
+@router.get("/sectors", response_model=list[SectorOut], tags=["records"])
+def list_sectors(service: ServiceDep) -> list[SectorOut]:
+    """The four sectors, their Swedish and English labels, and how many actors each has."""
+    counts = service.info().counts.actors_by_sector
+    return [
+        SectorOut(
+            sector=sector,
+            label_sv=SECTOR_LABELS[sector]["sv"],
+            label_en=SECTOR_LABELS[sector]["en"],
+            actors=counts.get(sector.value, 0),
+        )
+        for sector in Sector
+    ]
