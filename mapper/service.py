@@ -15,7 +15,7 @@ from mapper.model import Actor, Collaboration, Relation, Sector
 from mapper.settings import Settings, open_store
 from mapper.stores.base import Counts, GraphStore, Page
 
-__all__ = ["LIMITS", "MapperService", "StoreInfo", "open_service"]
+__all__ = ["LIMITS", "MapperService", "Scope", "StoreInfo", "open_service"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,17 @@ class Limits:
 
 
 LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What part of the ecosystem an analysis looks at: the actor graph's parameters."""
+
+    relation_types: tuple[str, ...] | None = None
+    shared_collaborations: bool = True
+    region: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
 
 
 @dataclass
