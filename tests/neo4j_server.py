@@ -110,11 +110,17 @@ class Neo4jTestServer:
     # -- lifecycle ---------------------------------------------------------
 
     def start(self, timeout: float = 180) -> str:
-        """Launch the server, wait until Bolt answers, and return its URI."""
+        """Launch the server, wait until Bolt answers, and return its URI.
+
+        Builds the launcher jar first if it is missing or stale.  Raises
+        ``RuntimeError`` (with the server's last output) if the server exits
+        early or is not ready within ``timeout`` seconds.
+        """
         if self._proc is not None:
             raise RuntimeError("Neo4jTestServer already started")
-        deadline = time.monotonic() + timeout
+        # A first-time build (Maven downloads) has its own timeout and does not eat into ours.
         jar = JAR_PATH if self._jar_is_fresh() else build_jar()
+        deadline = time.monotonic() + timeout
 
         cmd = [self.java, *self.jvm_opts, "-jar", str(jar), "--port", str(self.port)]
         if self.data_dir is not None:
@@ -258,7 +264,9 @@ class Neo4jTestServer:
             if self._proc is None or self._proc.poll() is not None:
                 raise self._failure("server exited while waiting for Bolt")
             try:
-                with neo4j.GraphDatabase.driver(self.uri, auth=None) as driver:
+                with neo4j.GraphDatabase.driver(
+                    self.uri, auth=None, connection_timeout=5
+                ) as driver:
                     driver.verify_connectivity()
                 return
             except Exception as exc:  # any failure means "not yet"

@@ -120,10 +120,8 @@ public final class Neo4jTestServer {
                 .setConfig(GraphDatabaseSettings.auth_enabled, false)
                 .setConfig(GraphDatabaseSettings.udc_enabled, false)
                 .setConfig(GraphDatabaseSettings.debug_log_enabled, opts.debugLog)
+                // Transaction state is already ON_HEAP by default in 5.26 (the setting is deprecated).
                 .setConfig(GraphDatabaseSettings.pagecache_memory, opts.pagecacheBytes)
-                .setConfig(
-                        GraphDatabaseSettings.tx_state_memory_allocation,
-                        GraphDatabaseSettings.TransactionStateMemoryAllocation.ON_HEAP)
                 // Small, non-preallocated transaction logs keep the on-disk footprint tiny.
                 .setConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
                 .setConfig(GraphDatabaseSettings.logical_log_rotation_threshold, ByteUnit.mebiBytes(16))
