@@ -121,4 +121,7 @@ def create_app(service: MapperService) -> FastAPI:
     _install_error_handlers(app)
     app.include_router(records.router)
     app.include_router(analysis.router)
+    from api.routes import maps
+
+    app.include_router(maps.router)
     return app

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
-from mapper.errors import MapperError
-from mapper.service import MapperService, open_service
+from mapper.errors import MapperError, SeedValidationFailed
+from mapper.model import Sector
+from mapper.service import MapperService, Scope, open_service
 
 __all__ = ["cli"]
 
@@ -115,3 +118,410 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         f"API http://{host}:{port}/docs"
     )
     uvicorn.run(create_app(service), host=host, port=port, log_level="info")
+
+
+# -- shared options ------------------------------------------------------------------------
+
+ACTOR_RELATION_TYPES = ["COLLABORATES_WITH", "FUNDS", "PART_OF", "MEMBER_OF"]
+SECTORS = [sector.value for sector in Sector]
+
+
+def scope_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--region, --year-from, --year-to, --relation-type, --no-shared: the actor graph's scope.
+
+    The command receives them as one `scope` keyword argument."""
+
+    @click.option("--region", default=None, help="Only this county, e.g. 'Skåne län'.")
+    @click.option("--year-from", type=int, default=None, help="Only links active from this year.")
+    @click.option("--year-to", type=int, default=None, help="Only links active up to this year.")
+    @click.option(
+        "--relation-type",
+        "relation_types",
+        multiple=True,
+        type=click.Choice(ACTOR_RELATION_TYPES),
+        help="A direct relation that links two actors (repeatable); default all four.",
+    )
+    @click.option(
+        "--no-shared",
+        "no_shared",
+        is_flag=True,
+        help="Do not link actors that only share a collaboration.",
+    )
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["scope"] = Scope(
+            relation_types=kwargs.pop("relation_types") or None,
+            shared_collaborations=not kwargs.pop("no_shared"),
+            region=kwargs.pop("region"),
+            year_from=kwargs.pop("year_from"),
+            year_to=kwargs.pop("year_to"),
+        )
+        return command(*args, **kwargs)
+
+    return wrapper
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+# -- seed files ------------------------------------------------------------------------------
+
+seed_paths = click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+)
+documents_option = click.option(
+    "--documents",
+    "documents",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Where the source documents are (default: a documents/ folder beside the seed files).",
+)
+
+
+@cli.command()
+@seed_paths
+@documents_option
+@click.pass_context
+@_fail_cleanly
+def validate(ctx: click.Context, paths: tuple[Path, ...], documents: Path | None) -> None:
+    """Check seed files (CSV, JSON, JSON Lines, Kumu) without writing; list every problem."""
+    result = _service(ctx).validate(list(paths), documents_dir=documents)
+    for problem in result.errors:
+        click.echo(str(problem), err=True)
+    batch = result.batch
+    summary = (
+        f"{len(batch.actors)} actors, {len(batch.collaborations)} collaborations, "
+        f"{len(batch.relations)} relations"
+    )
+    if result.errors:
+        raise click.ClickException(f"{len(result.errors)} problem(s) found in {summary}")
+    click.echo(f"ok: {summary}")
+
+
+@cli.command()
+@seed_paths
+@documents_option
+@click.pass_context
+@_fail_cleanly
+def load(ctx: click.Context, paths: tuple[Path, ...], documents: Path | None) -> None:
+    """Load seed files: every row is checked first, and nothing changes if any row is invalid."""
+    service = _service(ctx)
+    if not sys.stderr.isatty():
+        report = _load(service, paths, documents, progress=None)
+    else:
+        with click.progressbar(length=0, label="reading seed files", file=sys.stderr) as bar:
+            report = _load(service, paths, documents, progress=lambda rows: _advance(bar, rows))
+    click.echo(report.summary())
+
+
+def _advance(bar: Any, rows: int) -> None:
+    bar.update(rows - bar.pos)
+
+
+def _load(
+    service: MapperService,
+    paths: tuple[Path, ...],
+    documents: Path | None,
+    progress: Callable[[int], None] | None,
+) -> Any:
+    try:
+        return service.load(list(paths), documents_dir=documents, progress=progress)
+    except SeedValidationFailed as error:
+        for problem in error.errors:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(
+            f"{len(error.errors)} problem(s) found; nothing was written"
+        ) from None
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "format",
+    type=click.Choice(["csv", "kumu", "graphml", "gexf"]),
+    required=True,
+    help="csv: a folder of seed files; kumu: Kumu JSON; graphml, gexf: for Gephi.",
+)
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="File or folder.")
+@click.pass_context
+@_fail_cleanly
+def export(ctx: click.Context, format: str, out: Path) -> None:
+    """Export the whole store, e.g. to edit in Kumu or Gephi, or to keep as seed files."""
+    _service(ctx).export(format, out)
+    click.echo(f"Wrote {out}")
+
+
+# -- analysis --------------------------------------------------------------------------------
+
+
+@cli.command()
+@scope_options
+@click.option("--permutations", default=200, show_default=True, help="Permutations for p.")
+@click.option("--seed", default=0, show_default=True, help="Random seed (reproducible).")
+@click.option("--alpha", default=0.05, show_default=True, help="Adjusted p below which...")
+@click.option(
+    "--ratio",
+    "ratio_threshold",
+    default=0.5,
+    show_default=True,
+    help="...and a ratio below which a pair is a gap.",
+)
+@json_option
+@click.pass_context
+@_fail_cleanly
+def gaps(
+    ctx: click.Context,
+    scope: Scope,
+    permutations: int,
+    seed: int,
+    alpha: float,
+    ratio_threshold: float,
+    as_json: bool,
+) -> None:
+    """Sector pairs with fewer links than chance, given every actor's number of links."""
+    result = _service(ctx).gaps(
+        scope, permutations=permutations, seed=seed, alpha=alpha, ratio_threshold=ratio_threshold
+    )
+    if as_json:
+        _echo_json(result)
+        return
+    rows = [
+        {
+            "sectors": " - ".join(pair["sectors"]),
+            "observed": pair["observed"],
+            "expected": _number(pair["expected"]),
+            "ratio": _number(pair["ratio"]),
+            "p": _number(pair["p_value"]),
+            "p_adjusted": _number(pair["p_adjusted"]),
+            "gap": "GAP" if pair["gap"] else "",
+        }
+        for pair in result["pairs"]
+    ]
+    click.echo(_table(rows, ["sectors", "observed", "expected", "ratio", "p", "p_adjusted", "gap"]))
+    if result["isolated_actors"]:
+        click.echo(f"isolated actors: {', '.join(result['isolated_actors'])}")
+
+
+@cli.command()
+@scope_options
+@json_option
+@click.pass_context
+@_fail_cleanly
+def mixing(ctx: click.Context, scope: Scope, as_json: bool) -> None:
+    """Links between and within sectors, their density, and the E-I index."""
+    result = _service(ctx).mixing(scope)
+    if as_json:
+        _echo_json(result)
+        return
+    rows = [
+        {
+            "sector": a,
+            **{b: result["links"][a][b] for b in SECTORS},
+            "E-I": _number(result["ei_index"][a]),
+        }
+        for a in SECTORS
+    ]
+    click.echo(_table(rows, ["sector", *SECTORS, "E-I"]))
+    click.echo(f"overall E-I index: {_number(result['ei_index_overall'])}")
+
+
+@cli.command()
+@scope_options
+@click.option("--top", default=10, show_default=True)
+@json_option
+@click.pass_context
+@_fail_cleanly
+def brokers(ctx: click.Context, scope: Scope, top: int, as_json: bool) -> None:
+    """Actors that connect sectors: cross-sector betweenness and brokerage roles."""
+    result = _service(ctx).brokers(scope, top=top)
+    if as_json:
+        _echo_json(result)
+        return
+    rows = [
+        {
+            "actor": b["actor"],
+            "sector": b["sector"],
+            "cross_sector": _number(b["cross_sector_betweenness"]),
+            "betweenness": _number(b["betweenness"]),
+            **b["brokerage"],
+        }
+        for b in result
+    ]
+    roles = list(result[0]["brokerage"]) if result else []
+    click.echo(_table(rows, ["actor", "sector", "cross_sector", "betweenness", *roles]))
+
+
+@cli.command()
+@click.argument("source")
+@click.argument("target")
+@scope_options
+@click.option("-k", "k", default=3, show_default=True, help="How many paths.")
+@click.option("--max-hops", default=4, show_default=True)
+@json_option
+@click.pass_context
+@_fail_cleanly
+def path(
+    ctx: click.Context, source: str, target: str, scope: Scope, k: int, max_hops: int, as_json: bool
+) -> None:
+    """The shortest paths from one actor to another, and what links each step."""
+    result = _service(ctx).paths(source, target, scope, k=k, max_hops=max_hops)
+    if as_json:
+        _echo_json(result)
+        return
+    if not result:
+        click.echo(f"no path from {source} to {target} within {max_hops} steps")
+    for number, steps in enumerate(result, start=1):
+        click.echo(f"path {number} ({len(steps) - 1} steps):")
+        for step in steps:
+            via = step["via"]
+            through = ""
+            if via:
+                through = "  via " + ", ".join([*via["collaborations"], *via["relations"]])
+            click.echo(f"  {step['actor']} [{step['sector']}]{through}")
+
+
+@cli.command()
+@click.argument("sector_a", type=click.Choice(SECTORS))
+@click.argument("sector_b", type=click.Choice(SECTORS))
+@scope_options
+@click.option("--limit", default=50, show_default=True)
+@json_option
+@click.pass_context
+@_fail_cleanly
+def connections(
+    ctx: click.Context, sector_a: str, sector_b: str, scope: Scope, limit: int, as_json: bool
+) -> None:
+    """The links that join two sectors, strongest first, with the collaborations behind them."""
+    result = _service(ctx).connections(sector_a, sector_b, scope, limit=limit)
+    if as_json:
+        _echo_json(result)
+        return
+    rows = [
+        {
+            "from": link["actors"][0]["actor"],
+            "to": link["actors"][1]["actor"],
+            "weight": link["weight"],
+            "through": ", ".join([*link["collaborations"], *link["relations"]]),
+        }
+        for link in result["links"]
+    ]
+    click.echo(_table(rows, ["from", "to", "weight", "through"]))
+    click.echo(f"{result['total']} link(s) in all")
+
+
+@cli.command()
+@click.argument("actor_id")
+@scope_options
+@click.option("-k", "k", default=10, show_default=True)
+@json_option
+@click.pass_context
+@_fail_cleanly
+def suggest(ctx: click.Context, actor_id: str, scope: Scope, k: int, as_json: bool) -> None:
+    """Actors in other sectors that ACTOR_ID could partner with, and why."""
+    result = _service(ctx).suggestions(actor_id, scope, k=k)
+    if as_json:
+        _echo_json(result)
+        return
+    rows = [
+        {
+            "actor": s["actor"],
+            "sector": s["sector"],
+            "score": _number(s["score"]),
+            "adamic_adar": _number(s["parts"]["adamic_adar"]),
+            "region": _number(s["parts"]["shared_region"]),
+            "funders": _number(s["parts"]["shared_funders"]),
+            "via": ", ".join(s["common_neighbours"]),
+        }
+        for s in result
+    ]
+    click.echo(
+        _table(rows, ["actor", "sector", "score", "adamic_adar", "region", "funders", "via"])
+    )
+
+
+@cli.command()
+@click.option("--year-from", type=int, default=None)
+@click.option("--year-to", type=int, default=None)
+@json_option
+@click.pass_context
+@_fail_cleanly
+def funding(ctx: click.Context, year_from: int | None, year_to: int | None, as_json: bool) -> None:
+    """FUNDS amounts from each funder sector to each recipient sector, by year."""
+    result = _service(ctx).funding(year_from=year_from, year_to=year_to)
+    if as_json:
+        _echo_json(result)
+        return
+    rows = [
+        {
+            "from": flow["funder_sector"],
+            "to": flow["recipient_sector"],
+            "year": flow["year"],
+            "amount": _number(flow["amount"]),
+            "currency": flow["currency"],
+            "relations": flow["count"],
+        }
+        for flow in result["flows"]
+    ]
+    click.echo(_table(rows, ["from", "to", "year", "amount", "currency", "relations"]))
+
+
+# -- map -----------------------------------------------------------------------------------------
+
+
+@cli.command(name="map")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="The HTML file to write; it opens in a browser with no server and no internet.",
+)
+@click.option("--gaps", "gaps", is_flag=True, help="The gap map (sector pairs) instead of actors.")
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@scope_options
+@click.option(
+    "--sector",
+    "sectors",
+    multiple=True,
+    type=click.Choice(["public", "private", "civil_society", "academia"]),
+    help="Only actors of this sector (repeatable; actor map only).",
+)
+@click.option(
+    "--size-by",
+    type=click.Choice(["degree", "strength", "betweenness", "cross_sector_betweenness"]),
+    default="degree",
+    show_default=True,
+    help="What node size shows (actor map only).",
+)
+@click.option(
+    "--api-url",
+    default="",
+    help="Where the API runs, for the actors' links, e.g. http://127.0.0.1:8000.",
+)
+@click.pass_context
+@_fail_cleanly
+def map_command(
+    ctx: click.Context,
+    out: str,
+    gaps: bool,
+    lang: str,
+    scope: Scope,
+    sectors: tuple[str, ...],
+    size_by: str,
+    api_url: str,
+) -> None:
+    """Write the actor map (or with --gaps the gap map) as one self-contained HTML file."""
+    service = _service(ctx)
+    if gaps:
+        page = service.gap_map(scope, lang=lang)
+    else:
+        page = service.actor_map(
+            scope, sectors=sectors, lang=lang, size_by=size_by, api_base=api_url.rstrip("/")
+        )
+    Path(out).write_text(page, encoding="utf-8")
+    click.echo(f"Wrote {out} ({len(page) // 1024} KiB); open it in a browser.")

@@ -6,14 +6,38 @@ give the same answer to the same question, on either store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+import json
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from mapper.errors import InvalidParameter
-from mapper.model import Actor, Collaboration, Relation, Sector
+import networkx as nx
+
+from ingest import ValidationResult, read_batch, to_gexf, to_graphml, to_kumu, validate, write_csv
+from mapper.analysis.actor_graph import ACTOR_RELATION_TYPES, actor_graph
+from mapper.analysis.brokers import betweenness, brokers, cross_sector_betweenness
+from mapper.analysis.funding import funding
+from mapper.analysis.gaps import gaps
+from mapper.analysis.mixing import mixing
+from mapper.analysis.paths import connections, shortest_paths
+from mapper.analysis.suggestions import suggest_partners
+from mapper.errors import ActorNotFound, CollaborationNotFound, InvalidParameter
+from mapper.model import Actor, ApplyReport, Collaboration, Relation, Sector
+from mapper.regions import normalise_region
 from mapper.settings import Settings, open_store
 from mapper.stores.base import Counts, GraphStore, Page
+from visualize.actor_map import (
+    AGGREGATE_THRESHOLD,
+    LAYOUT_THRESHOLD,
+    SIZE_MEASURES,
+    render_actor_map,
+)
+from visualize.gap_map import render_gap_map
 
 __all__ = ["LIMITS", "MapperService", "Scope", "StoreInfo", "open_service"]
 
@@ -44,11 +68,54 @@ class Scope:
     year_to: int | None = None
 
 
+class _StoredIds(Mapping[str, str]):
+    """The store's ids as a mapping id -> "actor" | "collaboration", looked up on demand."""
+
+    def __init__(self, store: GraphStore):
+        self.store = store
+        self._known: dict[str, str | None] = {}
+
+    def _kind(self, record_id: str) -> str | None:
+        if record_id not in self._known:
+            self._known[record_id] = self._look_up(record_id)
+        return self._known[record_id]
+
+    def _look_up(self, record_id: str) -> str | None:
+        try:
+            self.store.get_actor(record_id)
+            return "actor"
+        except ActorNotFound:
+            pass
+        try:
+            self.store.get_collaboration(record_id)
+            return "collaboration"
+        except CollaborationNotFound:
+            return None
+
+    def __getitem__(self, record_id: str) -> str:
+        kind = self._kind(record_id)
+        if kind is None:
+            raise KeyError(record_id)
+        return kind
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.store.snapshot().nodes)
+
+    def __len__(self) -> int:
+        return self.store.snapshot().number_of_nodes()
+
+    def items(self):  # one pass over the snapshot instead of a lookup per id
+        return [(node, data["node_type"]) for node, data in self.store.snapshot().nodes(data=True)]
+
+
 @dataclass
 class StoreInfo:
     kind: str
     location: str
     counts: Counts
+
+
+_CACHE_SIZE = 64
 
 
 def _within(name: str, value: int, low: int, high: int) -> int:
@@ -57,11 +124,49 @@ def _within(name: str, value: int, low: int, high: int) -> int:
     return value
 
 
+@contextmanager
+def _as_parameter_errors() -> Iterator[None]:
+    """Turn an analysis function's ValueError (a bad parameter) into InvalidParameter."""
+    try:
+        yield
+    except ValueError as error:
+        name = str(error).split(" ", 1)[0]
+        raise InvalidParameter(name, str(error)) from None
+
+
+def _checked_scope(scope: Scope) -> Scope:
+    """`scope` with its region as a county name; InvalidParameter names the first bad field."""
+    for name in scope.relation_types or ():
+        if name not in ACTOR_RELATION_TYPES:
+            raise InvalidParameter(
+                "relation_types",
+                f"{name!r} does not link two actors; expected any of "
+                f"{', '.join(ACTOR_RELATION_TYPES)}",
+            )
+    for name in ("year_from", "year_to"):
+        value = getattr(scope, name)
+        if value is not None:
+            _within(name, value, 1800, 2200)
+    first, last = scope.year_from, scope.year_to
+    if first is not None and last is not None and first > last:
+        raise InvalidParameter("year_from", f"{first} is after year_to {last}")
+    if scope.region is None:
+        return scope
+    try:
+        region = normalise_region(scope.region)
+    except ValueError as error:
+        raise InvalidParameter("region", str(error)) from None
+    return dataclasses.replace(scope, region=region)
+
+
 class MapperService:
     """Questions about the ecosystem, answered from one store."""
 
     def __init__(self, store: GraphStore):
         self.store = store
+        self._cache: OrderedDict[tuple, Any] = OrderedDict()
+        self._cache_generation: object = None
+        self._cache_lock = threading.Lock()
 
     def close(self) -> None:
         self.store.close()
@@ -123,6 +228,257 @@ class MapperService:
         found = self.store.neighbours(actor_id, depth=depth)
         ordered = sorted(found.items(), key=lambda item: (item[1], item[0]))
         return [(self.store.get_actor(other), distance) for other, distance in ordered]
+
+    # -- seed files --------------------------------------------------------------------------
+
+    def validate(self, paths: list[Path], *, documents_dir: Path | None = None) -> ValidationResult:
+        """Read and check seed files against each other and the store; write nothing."""
+        return validate(paths, documents_dir=documents_dir, known_ids=_StoredIds(self.store))
+
+    def load(
+        self,
+        paths: list[Path],
+        *,
+        documents_dir: Path | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> ApplyReport:
+        """Validate seed files, then write them in one all-or-nothing batch.
+
+        Raises SeedValidationFailed (listing every problem) or InvalidBatch; nothing is written
+        then."""
+        batch = read_batch(
+            paths,
+            documents_dir=documents_dir,
+            known_ids=_StoredIds(self.store),
+            progress=progress,
+        )
+        return self.store.apply(batch)
+
+    def export(self, format: str, destination: Path) -> None:
+        """Write the whole store as `csv` (a folder of seed files), `kumu`, `graphml` or `gexf`."""
+        G = self.snapshot()
+        if format == "csv":
+            write_csv(G, destination)
+        elif format == "kumu":
+            destination.write_text(
+                json.dumps(to_kumu(G), ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+        elif format == "graphml":
+            to_graphml(G, destination)
+        elif format == "gexf":
+            to_gexf(G, destination)
+        else:
+            raise InvalidParameter("format", f"{format!r} is not one of csv, kumu, graphml, gexf")
+
+    # -- analysis ----------------------------------------------------------------------------
+    # Every analysis runs on the actor graph of a Scope (docs/analysis.md). Results are cached
+    # per store generation: a write from any process invalidates them.
+
+    def snapshot(self) -> nx.MultiDiGraph:
+        """The whole store as one graph, the input of every analysis."""
+        return self.store.snapshot()
+
+    def _cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        G = self.snapshot()
+        generation = G.graph.get("generation", id(G))
+        with self._cache_lock:
+            if self._cache_generation != generation:
+                self._cache.clear()
+                self._cache_generation = generation
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute()
+        with self._cache_lock:
+            if self._cache_generation == generation:
+                self._cache[key] = value
+                while len(self._cache) > _CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return value
+
+    def actor_graph(self, scope: Scope) -> nx.Graph:
+        """The actor graph of `scope` (frozen). Raises InvalidParameter naming a bad field."""
+        scope = _checked_scope(scope)
+
+        def compute() -> nx.Graph:
+            with _as_parameter_errors():
+                A = actor_graph(
+                    self.snapshot(),
+                    relation_types=scope.relation_types,
+                    shared_collaborations=scope.shared_collaborations,
+                    region=scope.region,
+                    year_from=scope.year_from,
+                    year_to=scope.year_to,
+                )
+            return nx.freeze(A)
+
+        return self._cached(("actor_graph", scope), compute)
+
+    def mixing(self, scope: Scope) -> dict:
+        """Links, weights and density per sector pair, and the E-I index (analysis.mixing)."""
+        return self._cached(("mixing", scope), lambda: mixing(self.actor_graph(scope)))
+
+    def gaps(
+        self,
+        scope: Scope,
+        *,
+        permutations: int = 200,
+        seed: int = 0,
+        bins: int = 10,
+        ratio_threshold: float = 0.5,
+        alpha: float = 0.05,
+    ) -> dict:
+        """Sector pairs with fewer links than a degree-preserving null model (analysis.gaps)."""
+        _within("permutations", permutations, 1, LIMITS.permutations)
+        _within("bins", bins, 1, 100)
+        params = {
+            "permutations": permutations,
+            "seed": seed,
+            "bins": bins,
+            "ratio_threshold": ratio_threshold,
+            "alpha": alpha,
+        }
+
+        def compute() -> dict:
+            with _as_parameter_errors():
+                return gaps(self.actor_graph(scope), **params)
+
+        return self._cached(("gaps", scope, tuple(params.items())), compute)
+
+    def brokers(self, scope: Scope, *, top: int = 10, sample: int | None = None) -> list[dict]:
+        """The `top` actors by cross-sector betweenness, with brokerage roles (analysis.brokers).
+
+        `sample` estimates betweenness from that many source actors (exact when None)."""
+        _within("top", top, 1, LIMITS.top)
+        if sample is not None:
+            _within("sample", sample, 1, 100_000)
+        return self._cached(
+            ("brokers", scope, top, sample),
+            lambda: brokers(self.actor_graph(scope), top=top, k=sample),
+        )
+
+    def paths(
+        self, source: str, target: str, scope: Scope, *, k: int = 3, max_hops: int = 4
+    ) -> list[list[dict]]:
+        """Up to `k` shortest paths between two actors. Raises ActorNotFound."""
+        _within("k", k, 1, LIMITS.paths)
+        _within("max_hops", max_hops, 1, LIMITS.max_hops)
+        self.store.get_actor(source)
+        self.store.get_actor(target)
+        A = self.actor_graph(scope)
+        for end, name in ((source, "source"), (target, "target")):
+            if end not in A:
+                raise InvalidParameter(name, f"actor {end!r} is outside the chosen scope")
+        with _as_parameter_errors():
+            return shortest_paths(A, source, target, k=k, max_hops=max_hops)
+
+    def connections(
+        self, sector_a: Sector | str, sector_b: Sector | str, scope: Scope, *, limit: int = 50
+    ) -> dict:
+        """The links joining two sectors, strongest first (analysis.paths.connections)."""
+        _within("limit", limit, 1, LIMITS.page_size)
+        with _as_parameter_errors():
+            return connections(self.actor_graph(scope), str(sector_a), str(sector_b), limit=limit)
+
+    def suggestions(
+        self,
+        actor_id: str,
+        scope: Scope,
+        *,
+        k: int = 10,
+        region_weight: float = 0.5,
+        funder_weight: float = 0.5,
+    ) -> list[dict]:
+        """Actors in other sectors `actor_id` could partner with, and why. Raises ActorNotFound."""
+        _within("k", k, 1, LIMITS.top)
+        self.store.get_actor(actor_id)
+        A = self.actor_graph(scope)
+        if actor_id not in A:
+            raise InvalidParameter("actor_id", f"actor {actor_id!r} is outside the chosen scope")
+        with _as_parameter_errors():
+            return suggest_partners(
+                A, actor_id, k=k, region_weight=region_weight, funder_weight=funder_weight
+            )
+
+    def funding(self, *, year_from: int | None = None, year_to: int | None = None) -> dict:
+        """FUNDS amounts by funder sector and recipient sector, per year (analysis.funding)."""
+        _checked_scope(Scope(year_from=year_from, year_to=year_to))
+        return self._cached(
+            ("funding", year_from, year_to),
+            lambda: funding(self.snapshot(), year_from=year_from, year_to=year_to),
+        )
+
+    # -- maps --------------------------------------------------------------------------------
+
+    def actor_map(
+        self,
+        scope: Scope,
+        *,
+        sectors: tuple[str, ...] = (),
+        lang: str = "sv",
+        size_by: str = "degree",
+        brokers: int = 10,
+        api_base: str = "",
+    ) -> str:
+        """The actor map of `scope` (only `sectors`, if given) as a self-contained HTML page.
+
+        The `brokers` actors with the highest cross-sector betweenness are marked. Large maps
+        estimate betweenness from a sample of actors. Raises InvalidParameter.
+        """
+        self._check_map_options(lang, size_by)
+        _within("brokers", brokers, 0, LIMITS.top)
+        A = self.actor_graph(scope)
+        if sectors:
+            A = A.subgraph([node for node, s in A.nodes(data="sector") if s in sectors])
+        detailed = A.number_of_nodes() <= AGGREGATE_THRESHOLD
+        sample = 256 if A.number_of_nodes() > LAYOUT_THRESHOLD else None
+        snapshot = self.snapshot()
+        region = _checked_scope(scope).region
+        return render_actor_map(
+            A,
+            brokers=self._map_brokers(A, brokers, sample) if detailed else [],
+            scores=self._map_scores(A, size_by, sample) if detailed else {},
+            sources={actor: snapshot.nodes[actor].get("sources", []) for actor in A},
+            lang=lang,
+            size_by=size_by,
+            query={**vars(scope), "region": region, "sector": list(sectors)},
+            api_base=api_base,
+        )
+
+    def gap_map(
+        self, scope: Scope, *, lang: str = "sv", permutations: int = 200, seed: int = 0
+    ) -> str:
+        """The gap map of `scope` as a self-contained HTML page. Raises InvalidParameter."""
+        self._check_map_options(lang, "degree")
+        result = self.gaps(scope, permutations=permutations, seed=seed)
+        counts = Counter(sector for _, sector in self.actor_graph(scope).nodes(data="sector"))
+        return render_gap_map(result, counts, lang=lang)
+
+    @staticmethod
+    def _map_brokers(A, top: int, sample: int | None) -> list[str]:
+        """The ids of the `top` actors by cross-sector betweenness, if it is above 0."""
+        if top == 0 or A.number_of_nodes() == 0:
+            return []
+        found = brokers(A, top=top, k=sample)
+        return [b["actor"] for b in found if b["cross_sector_betweenness"] > 0]
+
+    @staticmethod
+    def _map_scores(A, size_by: str, sample: int | None) -> dict | None:
+        """The node sizes' measure: betweenness from mapper.analysis, degree in the renderer."""
+
+        if size_by == "betweenness":
+            return betweenness(A, k=sample)
+        if size_by == "cross_sector_betweenness":
+            return cross_sector_betweenness(A, k=sample)
+        return None
+
+    @staticmethod
+    def _check_map_options(lang: str, size_by: str) -> None:
+        if lang not in ("sv", "en"):
+            raise InvalidParameter("lang", f"{lang!r} is not a language; expected sv or en")
+        if size_by not in SIZE_MEASURES:
+            expected = ", ".join(SIZE_MEASURES)
+            raise InvalidParameter("size_by", f"{size_by!r} is not a measure; expected {expected}")
 
 
 @contextmanager

@@ -1,0 +1,94 @@
+"""Which files a load reads, in which order, and which reader reads each."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.csvfile import read_csv, record_type_of_name
+from ingest.graphml import read_graphml
+from ingest.jsonfile import read_json, read_jsonl
+from ingest.rows import Row
+from mapper.errors import SeedFileError
+
+__all__ = ["READERS", "SeedFile", "read_rows", "seed_files"]
+
+Reader = Callable[..., Iterator[Row | SeedFileError]]
+
+READERS: dict[str, Reader] = {
+    ".csv": read_csv,
+    ".json": read_json,
+    ".jsonl": read_jsonl,
+    ".graphml": read_graphml,
+}
+FOLDER_SUFFIXES = (".csv", ".json", ".jsonl")
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class SeedFile:
+    """One file to read: where it is, and how messages show it (as the user gave it)."""
+
+    path: Path
+    shown: str
+
+    @property
+    def rank(self) -> int:
+        """Actor and collaboration files first, mixed files next, relation files last."""
+        record_type = record_type_of_name(self.path.name)
+        if record_type is None:
+            return 1
+        return 2 if record_type == "relation" else 0
+
+
+def read_rows(path: PathLike, shown_as: str | None = None) -> Iterator[Row | SeedFileError]:
+    """The rows of one seed file, read by the reader its suffix names."""
+    reader = READERS.get(Path(path).suffix.lower())
+    if reader is None:
+        yield SeedFileError(str(shown_as or path), None, None, _unsupported(Path(path)))
+        return
+    yield from reader(path, shown_as)
+
+
+def seed_files(paths: PathLike | Iterable[PathLike]) -> tuple[list[SeedFile], list[SeedFileError]]:
+    """The files to read for `paths`, in load order, and the paths that cannot be read.
+
+    A folder gives its own *.csv, *.json and *.jsonl files (not those of subfolders) sorted by
+    name. All files are then ordered actors and collaborations first, relations last.
+    """
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    files, errors = [], []
+    for given in paths:
+        found, error = _expand(Path(given), str(given))
+        files.extend(found)
+        errors.extend([error] if error else [])
+    return sorted(dict.fromkeys(files), key=lambda seed: seed.rank), errors
+
+
+def _expand(path: Path, shown: str) -> tuple[list[SeedFile], SeedFileError | None]:
+    if path.is_dir():
+        children = sorted(
+            child
+            for child in path.iterdir()
+            if child.is_file() and child.suffix.lower() in FOLDER_SUFFIXES
+        )
+        if not children:
+            problem = f"no {', '.join(FOLDER_SUFFIXES)} files in this folder"
+            return [], SeedFileError(shown, None, None, problem)
+        return [SeedFile(child, os.path.join(shown, child.name)) for child in children], None
+    if not path.exists():
+        return [], SeedFileError(shown, None, None, "no such file or folder")
+    if path.suffix.lower() not in READERS:
+        return [], SeedFileError(shown, None, None, _unsupported(path))
+    return [SeedFile(path, shown)], None
+
+
+def _unsupported(path: Path) -> str:
+    return (
+        f"cannot read {path.suffix or 'files without a suffix'!r}; expected "
+        f"{', '.join(READERS)} (save a spreadsheet as CSV UTF-8)"
+    )

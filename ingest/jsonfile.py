@@ -1,0 +1,196 @@
+"""Read seed JSON (`{"actors": [...], ...}`, or a Kumu map) and JSON Lines files.
+
+Line numbers are real: the JSON reader walks the top-level object itself and decodes one
+record at a time with `json.JSONDecoder.raw_decode`, so each record knows the line its `{`
+is on, at the cost of one pass over the text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ingest.kumu import KUMU_KEYS, kumu_rows
+from ingest.rows import Row
+from mapper.errors import SeedFileError
+
+__all__ = ["Item", "read_json", "read_jsonl"]
+
+_LISTS = {"actors": "actor", "collaborations": "collaboration", "relations": "relation"}
+_RECORDS = {"actor", "collaboration", "relation"}
+_WHITESPACE = " \t\n\r"
+_decoder = json.JSONDecoder()
+
+
+def read_json(path: str | Path, shown_as: str | None = None) -> Iterator[Row | SeedFileError]:
+    """Yield a Row per record of a seed JSON file or Kumu map, a SeedFileError per bad item."""
+    shown = str(shown_as or path)
+    text = _text(Path(path), shown)
+    if isinstance(text, SeedFileError):
+        yield text
+        return
+    try:
+        items = list(_top_level_items(text))
+    except json.JSONDecodeError as error:
+        yield SeedFileError(shown, error.lineno, None, _not_json(error))
+        return
+    if any(item.key in KUMU_KEYS for item in items):
+        yield from kumu_rows(items, shown)
+    else:
+        yield from _seed_rows(items, shown)
+
+
+def read_jsonl(path: str | Path, shown_as: str | None = None) -> Iterator[Row | SeedFileError]:
+    """Yield a Row per line of a JSON Lines file; each object names its `"record"` type."""
+    shown = str(shown_as or path)
+    with open(path, encoding="utf-8-sig") as file:
+        try:
+            for line, text in enumerate(file, start=1):
+                if text.strip():
+                    yield _jsonl_row(text, line, shown)
+        except UnicodeDecodeError as error:
+            yield SeedFileError(shown, None, None, _not_utf8(error))
+
+
+def _jsonl_row(text: str, line: int, shown: str) -> Row | SeedFileError:
+    try:
+        fields = json.loads(text.rstrip("\r\n"))
+    except json.JSONDecodeError as error:
+        return SeedFileError(shown, line, None, _not_json(error))
+    if not isinstance(fields, dict):
+        return SeedFileError(shown, line, None, f"expected a JSON object, not {_kind(fields)}")
+    record_type = fields.pop("record", None)
+    if record_type not in _RECORDS:
+        problem = f"{record_type!r} is not one of actor, collaboration, relation"
+        if record_type is None:
+            problem = "missing; every line needs a record field: actor, collaboration or relation"
+        return SeedFileError(shown, line, "record", problem)
+    return Row(record_type, line, fields, "json")
+
+
+def _seed_rows(items: list[Item], shown: str) -> Iterator[Row | SeedFileError]:
+    for item in items:
+        record_type = _LISTS.get(item.key)
+        if record_type is None:
+            expected = "actors, collaborations, relations (or elements, connections for Kumu)"
+            yield SeedFileError(shown, item.line, item.key, f"unknown key; expected {expected}")
+        elif item.index is None:
+            if item.value != []:
+                found = _kind(item.value)
+                yield SeedFileError(shown, item.line, item.key, f"expected a list, found {found}")
+        elif not isinstance(item.value, dict):
+            found = _kind(item.value)
+            where = f"{item.key}[{item.index}]"
+            yield SeedFileError(shown, item.line, where, f"expected an object, found {found}")
+        else:
+            yield Row(record_type, item.line, item.value, "json")
+
+
+def _text(path: Path, shown: str) -> str | SeedFileError:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        return SeedFileError(shown, None, None, _not_utf8(error))
+
+
+class Item(NamedTuple):
+    """One item of a list in the top-level object, or a top-level value that is no list."""
+
+    key: str
+    index: int | None
+    line: int
+    value: Any
+
+
+def _top_level_items(text: str) -> Iterator[Item]:
+    """Every item of every list in the top-level object. Raises json.JSONDecodeError."""
+    lines = _LineCounter(text)
+    position = _expect(text, _skip(text, 0), "{", "a JSON object")
+    position = _skip(text, position)
+    if text.startswith("}", position):
+        return
+    while True:
+        key, position = _decoder.raw_decode(text, _expect_quote(text, position))
+        position = _skip(text, _expect(text, _skip(text, position), ":", "':'"))
+        if text.startswith("[", position):
+            position = yield from _list_items(text, position, key, lines)
+        else:
+            value_at = position
+            value, position = _decoder.raw_decode(text, position)
+            yield Item(key, None, lines.at(value_at), value)
+        position = _skip(text, position)
+        if text.startswith("}", position):
+            _expect_end(text, position + 1)
+            return
+        position = _skip(text, _expect(text, position, ",", "',' or '}'"))
+
+
+def _list_items(text: str, position: int, key: str, lines: _LineCounter):
+    """Each item of the list at `position`; an empty list yields itself, so its key is seen."""
+    list_at = position
+    position = _skip(text, position + 1)
+    if text.startswith("]", position):
+        yield Item(key, None, lines.at(list_at), [])
+        return position + 1
+    for index in itertools.count():
+        item_at = position
+        value, position = _decoder.raw_decode(text, position)
+        yield Item(key, index, lines.at(item_at), value)
+        position = _skip(text, position)
+        if text.startswith("]", position):
+            return position + 1
+        position = _skip(text, _expect(text, position, ",", "',' or ']'"))
+
+
+class _LineCounter:
+    """Line numbers of increasing positions in a text, counting each newline once."""
+
+    def __init__(self, text: str):
+        self.text, self.position, self.line = text, 0, 1
+
+    def at(self, position: int) -> int:
+        self.line += self.text.count("\n", self.position, position)
+        self.position = position
+        return self.line
+
+
+def _skip(text: str, position: int) -> int:
+    while position < len(text) and text[position] in _WHITESPACE:
+        position += 1
+    return position
+
+
+def _expect(text: str, position: int, char: str, expected: str) -> int:
+    if not text.startswith(char, position):
+        raise json.JSONDecodeError(f"expected {expected}", text, position)
+    return position + 1
+
+
+def _expect_quote(text: str, position: int) -> int:
+    if not text.startswith('"', position):
+        raise json.JSONDecodeError("expected a key in double quotes", text, position)
+    return position
+
+
+def _expect_end(text: str, position: int) -> None:
+    if _skip(text, position) != len(text):
+        raise json.JSONDecodeError("extra data after the top-level object", text, position)
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "text", bool: "true/false"}
+    return names.get(type(value), "null" if value is None else "a number")
+
+
+def _not_json(error: json.JSONDecodeError) -> str:
+    return f"not valid JSON: {error.msg} (column {error.colno})"
+
+
+def _not_utf8(error: UnicodeDecodeError) -> str:
+    return (
+        f"the file is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset "
+        f"{error.start}); save it again as UTF-8"
+    )

@@ -1,0 +1,95 @@
+"""What every reader yields: one `Row` per record in a seed file, in the model's field names.
+
+A reader turns a file into `Row(record_type, line, fields, format)` items, and into a
+`SeedFileError` for a row it cannot read at all (a bad cell count, a line that is not JSON).
+`fields` uses the model's field names (`sources` a list of `{document, quote, url}`), so one
+validator serves every format; `format` only decides how a field is named in messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from mapper.model import Actor, Collaboration, Relation
+
+__all__ = [
+    "COLUMNS",
+    "MODELS",
+    "RECORD_TYPES",
+    "REQUIRED_COLUMNS",
+    "SOURCE_COLUMNS",
+    "Row",
+]
+
+RECORD_TYPES = ("actor", "collaboration", "relation")
+
+MODELS: dict[str, type[Actor] | type[Collaboration] | type[Relation]] = {
+    "actor": Actor,
+    "collaboration": Collaboration,
+    "relation": Relation,
+}
+
+SOURCE_COLUMNS = ("source_document", "source_quote", "source_url")
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "actor": (
+        "id",
+        "name",
+        "name_en",
+        "kinds",
+        "sector",
+        "subsector",
+        "region",
+        "country",
+        "url",
+        "aliases",
+        "description",
+        *SOURCE_COLUMNS,
+    ),
+    "collaboration": (
+        "id",
+        "name",
+        "name_en",
+        "kind",
+        "start",
+        "end",
+        "region",
+        "description",
+        "data",
+        *SOURCE_COLUMNS,
+    ),
+    "relation": (
+        "type",
+        "source",
+        "target",
+        "role",
+        "amount",
+        "currency",
+        "year",
+        "start",
+        "end",
+        "description",
+        *SOURCE_COLUMNS,
+    ),
+}
+
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "actor": ("id", "name", "sector"),
+    "collaboration": ("id", "name", "kind"),
+    "relation": ("type", "source", "target"),
+}
+
+
+class Row(NamedTuple):
+    """One record as read from a file, before validation."""
+
+    record_type: str
+    """"actor", "collaboration" or "relation"."""
+    line: int | None
+    """The line the record starts on (None where a format has no lines, as in GraphML)."""
+    fields: dict[str, Any]
+    """The record in the model's field names; "not given" fields are left out."""
+    format: str = "json"
+    """"csv", "json", "kumu" or "graphml": how messages name the fields."""
+    place: str | None = None
+    """Where the record is in a file without lines, e.g. "node 'vinnova'" in GraphML."""

@@ -1,0 +1,450 @@
+"""Seed files in, one Batch out, with every problem found in one pass.
+
+Reading goes row by row: each row becomes a record (pydantic validates it once), its sources'
+quotes are looked up in their documents, and rows with the same id (or relation identity) are
+merged into one record whose sources are the union. When every file has been read, each
+relation's ends are looked up among the batch's ids and the store's (`known_ids`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import gc
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ingest.documents import Documents
+from ingest.files import SeedFile, read_rows, seed_files
+from ingest.messages import field_name, problem_of
+from ingest.rows import MODELS, Row
+from mapper.errors import SeedFileError, SeedValidationFailed
+from mapper.model import (
+    Actor,
+    Batch,
+    Collaboration,
+    Relation,
+    RelationType,
+    Source,
+    merge_sources,
+    slugify,
+)
+
+__all__ = ["PROGRESS_EVERY", "ValidationResult", "from_graphml", "read_batch", "validate"]
+
+PROGRESS_EVERY = 10_000
+
+PathLike = str | os.PathLike[str]
+Record = Actor | Collaboration | Relation
+Progress = Callable[[int], Any]
+
+
+@dataclass
+class ValidationResult:
+    """What a set of seed files holds, and every problem found in them."""
+
+    batch: Batch
+    errors: list[SeedFileError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def validate(
+    paths: PathLike | Iterable[PathLike],
+    *,
+    documents_dir: PathLike | None = None,
+    known_ids: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> ValidationResult:
+    """Read seed files and check them, collecting every problem instead of stopping at one.
+
+    `paths` are files or folders (a folder gives its *.csv, *.json and *.jsonl files).
+    `documents_dir` is where the sources' documents are; by default the `documents/` folder
+    beside each seed file, if there is one. `known_ids` maps the ids already in the store to
+    "actor" or "collaboration", for relations that point at them. `progress` is called with the
+    number of rows read so far, every PROGRESS_EVERY rows and once at the end.
+    """
+    files, errors = seed_files(paths)
+    run = _Run(known_ids or {}, progress)
+    run.errors.extend(errors)
+    library = _Library(documents_dir)
+    with _cyclic_gc_paused():
+        for seed in files:
+            run.read(seed, library.documents_for(seed))
+        run.finish()
+        batch = run.batch()
+    errors = library.errors + run.sorted_errors([seed.shown for seed in files])
+    return ValidationResult(batch, errors)
+
+
+def read_batch(
+    paths: PathLike | Iterable[PathLike],
+    *,
+    documents_dir: PathLike | None = None,
+    known_ids: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> Batch:
+    """The Batch in seed files. Raises SeedValidationFailed listing every problem found."""
+    result = validate(paths, documents_dir=documents_dir, known_ids=known_ids, progress=progress)
+    if result.errors:
+        raise SeedValidationFailed(result.errors)
+    return result.batch
+
+
+def from_graphml(path: PathLike) -> Batch:
+    """The Batch in a GraphML file written by `to_graphml`. Raises SeedValidationFailed."""
+    return read_batch(path)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while records are built.
+
+    Records hold no reference cycles, and on a million rows the collector's repeated passes
+    over the growing heap take longer than the reading itself.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class _Library:
+    """The documents folder of each seed file: the one given, or `documents/` beside it."""
+
+    def __init__(self, documents_dir: PathLike | None):
+        self.given = documents_dir
+        self.errors: list[SeedFileError] = []
+        self._folders: dict[Path | None, Documents] = {}
+        if documents_dir is not None and not Path(documents_dir).is_dir():
+            problem = "no such folder; documents_dir must be the folder of the source documents"
+            self.errors.append(SeedFileError(str(documents_dir), None, None, problem))
+
+    def documents_for(self, seed: SeedFile) -> Documents:
+        if self.given is not None:
+            folder, shown = Path(self.given), str(self.given)
+        else:
+            folder = seed.path.parent / "documents"
+            shown = os.path.join(os.path.dirname(seed.shown), "documents")
+        folder_or_none = folder if folder.is_dir() else None
+        if folder_or_none not in self._folders:
+            self._folders[folder_or_none] = Documents(folder_or_none, shown)
+        return self._folders[folder_or_none]
+
+
+@dataclass
+class _Reference:
+    """A relation end to look up once every file is read."""
+
+    shown: str
+    line: int | None
+    field: str
+    end: str  # "source" or "target"
+    value: str
+    relation_type: str
+    expected: str  # "actor", "collaboration" or "actor or collaboration"
+
+
+class _Run:
+    """The state of one validation: records by key, where each was first seen, problems."""
+
+    def __init__(self, known_ids: Mapping[str, str], progress: Progress | None):
+        self.known_ids = known_ids
+        self.progress = progress
+        self.rows = 0
+        self.errors: list[SeedFileError] = []
+        self.records: dict[str, dict[str, Record]] = {name: {} for name in MODELS}
+        self.seen: dict[str, dict[str, tuple[str, int | None]]] = {name: {} for name in MODELS}
+        self.formats: dict[str, str] = {}
+        self.references: list[_Reference] = []
+        self.invalid_ids: set[str] = set()  # of rows already reported: not reported again
+        self._suggestions: dict[tuple[str, str], str | None] = {}
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def read(self, seed: SeedFile, documents: Documents) -> None:
+        for row in read_rows(seed.path, seed.shown):
+            if isinstance(row, SeedFileError):
+                self.errors.append(row)
+                continue
+            self._count_row()
+            record = self._record(seed.shown, row)
+            self._check_sources(seed.shown, row, record, documents)
+            if record is not None:
+                self._merge(seed.shown, row, record)
+
+    def _count_row(self) -> None:
+        self.rows += 1
+        if self.progress is not None and self.rows % PROGRESS_EVERY == 0:
+            self.progress(self.rows)
+
+    def _error(self, shown: str, row: Row, field: str | None, problem: str) -> None:
+        if row.place is not None:
+            field = f"{row.place}: {field}" if field else row.place
+        self.errors.append(SeedFileError(shown, row.line, field, problem))
+
+    def _record(self, shown: str, row: Row) -> Record | None:
+        model = MODELS[row.record_type]
+        try:
+            return model.model_validate(row.fields)
+        except ValidationError as error:
+            self._field_errors(shown, row, model, error)
+            if isinstance(row.fields.get("id"), str):
+                self.invalid_ids.add(row.fields["id"])
+            return None
+
+    def _field_errors(self, shown: str, row: Row, model: type, error: ValidationError) -> None:
+        blank = "empty" if row.format == "csv" else "missing"
+        for details in error.errors(include_url=False):
+            loc, problem = problem_of(details, model, blank=blank)
+            if self._is_bad_reference(row, loc, details["type"]):
+                self._defer_reference(shown, row, loc[0])
+                continue
+            self._error(shown, row, field_name(loc, row.format), problem)
+
+    @staticmethod
+    def _is_bad_reference(row: Row, loc: tuple, kind: str) -> bool:
+        """A relation end that is not even an id: reported as an unknown id, with a hint."""
+        return (
+            row.record_type == "relation"
+            and loc in (("source",), ("target",))
+            and kind == "string_pattern_mismatch"
+        )
+
+    def _defer_reference(self, shown: str, row: Row, end: str) -> None:
+        expected = "actor"
+        if end == "target":
+            expected = _expected_target(row.fields.get("type"))
+        field = field_name((end,), row.format)
+        if row.place is not None:
+            field = f"{row.place}: {field}"
+        value, relation_type = row.fields[end], str(row.fields.get("type"))
+        reference = _Reference(shown, row.line, field, end, value, relation_type, expected)
+        self.references.append(reference)
+
+    def _check_sources(
+        self, shown: str, row: Row, record: Record | None, documents: Documents
+    ) -> None:
+        """Look each quote up in its document, also for a row that is otherwise invalid."""
+        sources = record.sources if record is not None else _valid_sources(row.fields)
+        for index, source in enumerate(sources):
+            if source is None or source.document is None or source.quote is None:
+                continue
+            problem = documents.problem(source.document, source.quote)
+            if problem is not None:
+                name, text = problem
+                self._error(shown, row, field_name(("sources", index, name), row.format), text)
+
+    # -- merging -----------------------------------------------------------------------------
+
+    def _merge(self, shown: str, row: Row, record: Record) -> None:
+        key = record.key if isinstance(record, Relation) else record.id
+        table = self.records[row.record_type]
+        previous = table.get(key)
+        if previous is None:
+            if self._id_is_free(shown, row, key):
+                table[key] = record
+                self.seen[row.record_type][key] = (shown, row.line)
+                self.formats.setdefault(shown, row.format)
+            return
+        differing = _differing_fields(previous, record)
+        for name in differing:
+            problem = self._conflict(row.record_type, key, name, previous, record, shown)
+            self._error(shown, row, field_name((name,), row.format), problem)
+        if not differing and record.sources:
+            sources = merge_sources(previous.sources, record.sources)
+            table[key] = previous.model_copy(update={"sources": sources})
+
+    def _id_is_free(self, shown: str, row: Row, key: str) -> bool:
+        """An id names one actor or one collaboration, in the batch and in the store."""
+        if row.record_type == "relation":
+            return True
+        other = "collaboration" if row.record_type == "actor" else "actor"
+        if key in self.records[other]:
+            where = _place(*self.seen[other][key], shown)
+            problem = f"{key!r} is already the id of {_a(other)} ({where}); {_UNIQUE}"
+        elif self.known_ids.get(key) == other:
+            problem = f"{key!r} is already the id of {_a(other)} in the store; {_UNIQUE}"
+        else:
+            return True
+        self._error(shown, row, field_name(("id",), row.format), problem)
+        return False
+
+    def _conflict(
+        self, record_type: str, key: str, name: str, previous: Record, record: Record, shown: str
+    ) -> str:
+        first = _place(*self.seen[record_type][key], shown)
+        what = f"relation {key}" if record_type == "relation" else f"id {key!r}"
+        return (
+            f"{_value(getattr(record, name))} differs from {_value(getattr(previous, name))} "
+            f"on {first} for the same {what}; rows of one record may differ only in their sources"
+        )
+
+    # -- references --------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        """Check every relation's ends, now that every record has been read."""
+        for key, relation in self.records["relation"].items():
+            if not self._ends_fit(relation):
+                self._check_ends(key, relation)
+        for reference in self.references:
+            self._check_reference(reference)
+        if self.progress is not None:
+            self.progress(self.rows)
+
+    def _ends_fit(self, relation: Relation) -> bool:
+        return self._fits(relation.source, "actor") and self._fits(
+            relation.target, _TARGET_KINDS[relation.type]
+        )
+
+    def _check_ends(self, key: str, relation: Relation) -> None:
+        shown, line = self.seen["relation"][key]
+        for end, expected in (("source", "actor"), ("target", _TARGET_KINDS[relation.type])):
+            field = field_name((end,), self.formats[shown])
+            if line is None:
+                field = f"edge {key!r}: {field}"
+            value, relation_type = getattr(relation, end), relation.type.value
+            reference = _Reference(shown, line, field, end, value, relation_type, expected)
+            self._check_reference(reference)
+
+    def _fits(self, record_id: str, expected: str) -> bool:
+        """Whether the id is of the expected kind ("actor or collaboration" takes either)."""
+        kind = self._kind_of(record_id)
+        return kind is not None and kind in expected
+
+    def _check_reference(self, reference: _Reference) -> None:
+        if self._fits(reference.value, reference.expected) or reference.value in self.invalid_ids:
+            return
+        kind = self._kind_of(reference.value)
+        if kind is None:
+            problem = f"{reference.value!r} is not a known {reference.expected} id"
+            suggestion = self._suggest(reference.value, reference.expected)
+            if suggestion is not None:
+                problem += f"; did you mean {suggestion!r}?"
+        else:
+            problem = (
+                f"{reference.value!r} is {_a(kind)}, but the {reference.end} of "
+                f"{reference.relation_type} must be {_a(reference.expected)}"
+            )
+        self.errors.append(SeedFileError(reference.shown, reference.line, reference.field, problem))
+
+    def _kind_of(self, record_id: str) -> str | None:
+        if record_id in self.records["actor"]:
+            return "actor"
+        if record_id in self.records["collaboration"]:
+            return "collaboration"
+        return self.known_ids.get(record_id)
+
+    def _suggest(self, value: str, expected: str) -> str | None:
+        """The closest known id of the expected kind; cached, and cheap on big batches."""
+        key = (value, expected)
+        if key not in self._suggestions:
+            self._suggestions[key] = _closest(value, self._ids_of(expected))
+        return self._suggestions[key]
+
+    def _ids_of(self, expected: str) -> set[str]:
+        ids: set[str] = set()
+        for kind in ("actor", "collaboration"):
+            if kind in expected:
+                ids.update(self.records[kind])
+                ids.update(i for i, k in self.known_ids.items() if k == kind)
+        return ids
+
+    # -- results -----------------------------------------------------------------------------
+
+    def batch(self) -> Batch:
+        return Batch(
+            actors=list(self.records["actor"].values()),
+            collaborations=list(self.records["collaboration"].values()),
+            relations=list(self.records["relation"].values()),
+        )
+
+    def sorted_errors(self, order: list[str]) -> list[SeedFileError]:
+        """Errors by file in load order, then by line."""
+        rank = {shown: index for index, shown in enumerate(order)}
+        return sorted(self.errors, key=lambda e: (rank.get(e.path, -1), e.line or 0))
+
+
+_UNIQUE = "ids must be unique across actors and collaborations"
+
+
+def _target_kind(relation_type: RelationType) -> str:
+    wanted = Relation.model_construct(type=relation_type).target_is_collaboration
+    return {True: "collaboration", False: "actor", None: "actor or collaboration"}[wanted]
+
+
+_TARGET_KINDS = {relation_type: _target_kind(relation_type) for relation_type in RelationType}
+
+
+def _expected_target(relation_type: Any) -> str:
+    """What a relation of this type may point at: "actor", "collaboration" or either."""
+    try:
+        return _TARGET_KINDS[RelationType(relation_type)]
+    except ValueError:
+        return "actor or collaboration"
+
+
+def _valid_sources(fields: dict[str, Any]) -> list[Source | None]:
+    """The sources of a row that failed validation, None in place of each invalid one."""
+    sources = fields.get("sources")
+    if not isinstance(sources, list):
+        return []
+    valid: list[Source | None] = []
+    for source in sources:
+        try:
+            valid.append(Source.model_validate(source))
+        except ValidationError:
+            valid.append(None)
+    return valid
+
+
+def _differing_fields(previous: Record, record: Record) -> list[str]:
+    return [
+        name
+        for name in type(record).model_fields
+        if name != "sources" and getattr(previous, name) != getattr(record, name)
+    ]
+
+
+def _place(shown: str, line: int | None, here: str) -> str:
+    if shown == here:
+        return f"line {line}"
+    return f"{shown}:{line}" if line is not None else shown
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "(empty)"
+    if isinstance(value, tuple):
+        return repr("|".join(str(getattr(part, "value", part)) for part in value))
+    return repr(getattr(value, "value", value))
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+
+
+def _closest(value: str, ids: set[str]) -> str | None:
+    """The id most like `value`: its slug if known, else difflib's best among similar ids.
+
+    Among more than 5000 ids only those with the same first letter and a similar length are
+    compared, to keep a file full of unknown ids from taking minutes.
+    """
+    slug = slugify(value)
+    if slug in ids:
+        return slug
+    candidates = list(ids)
+    if len(candidates) > 5000:
+        candidates = [i for i in ids if i[:1] == slug[:1] and abs(len(i) - len(slug)) <= 3]
+    close = difflib.get_close_matches(slug, candidates, n=1, cutoff=0.75)
+    return close[0] if close else None

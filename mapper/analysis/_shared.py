@@ -1,0 +1,71 @@
+"""Checks and small helpers shared by the analysis modules; not part of the public API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mapper.model import Sector, year_of
+
+SECTORS: tuple[str, ...] = tuple(sector.value for sector in Sector)
+
+
+def check_sector(value: Any, name: str = "sector") -> str:
+    """Return `value` as a sector name, or raise ValueError naming it and the four sectors."""
+    value = getattr(value, "value", value)
+    if value not in SECTORS:
+        raise ValueError(f"{name} {value!r} is not a sector; expected one of {', '.join(SECTORS)}")
+    return value
+
+
+def sectors_of(G) -> dict[Any, str]:
+    """Map every node of an actor graph to its sector; raise ValueError for a node without one."""
+    sectors = {}
+    for node, sector in G.nodes(data="sector"):
+        if sector not in SECTORS:
+            raise ValueError(
+                f"actor {node!r} has sector {sector!r}; expected one of {', '.join(SECTORS)}"
+            )
+        sectors[node] = sector
+    return sectors
+
+
+def check_count(name: str, value: Any, *, minimum: int = 1) -> int:
+    """Return `value` if it is an int >= `minimum`, else raise ValueError naming the parameter."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def check_years(year_from: int | None, year_to: int | None) -> None:
+    """Raise ValueError when both years are given and `year_from` is after `year_to`."""
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise ValueError(f"year_from {year_from} is after year_to {year_to}")
+
+
+def collaboration_period(attributes: dict) -> tuple[int | None, int | None]:
+    """First and last year of a collaboration node, as `Collaboration.active_in` reads them.
+
+    A start without an end is taken to be the start year; a missing bound is open.
+    """
+    start = year_of(attributes.get("start"))
+    return start, year_of(attributes.get("end")) or start
+
+
+def relation_period(attributes: dict) -> tuple[int | None, int | None]:
+    """First and last year of a relation edge: from `start`/`end`, else from `year`."""
+    year = attributes.get("year")
+    start, end = year_of(attributes.get("start")), year_of(attributes.get("end"))
+    first = start if start is not None else year
+    if end is not None:
+        return first, end
+    return first, year if year is not None else first
+
+
+def overlaps(
+    period: tuple[int | None, int | None], year_from: int | None, year_to: int | None
+) -> bool:
+    """Whether a period overlaps [year_from, year_to]; open bounds and undated periods always do."""
+    first, last = period
+    if year_from is not None and last is not None and last < year_from:
+        return False
+    return not (year_to is not None and first is not None and first > year_to)

@@ -1,0 +1,184 @@
+"""The actor graph: which actors are linked, and by what; every other analysis runs on it.
+
+Definition. Given a store snapshot `G`, the actor graph is an undirected simple graph:
+
+- Its nodes are the kept actors (all actors, unless `region` is given), with the attributes
+  `sector`, `name`, `region`, `kinds` and `subsector` copied from the snapshot, plus `funders`:
+  the sorted ids of the actors with a FUNDS relation to this actor (within the years, if given;
+  whatever `relation_types` says).
+- An actor *takes part* in a collaboration when it has a PARTICIPATES_IN or a FUNDS relation to
+  it. With `shared_collaborations=True`, two actors are linked by every kept collaboration they
+  both take part in.
+- Two actors are also linked by every direct actor -> actor relation between them whose type is
+  in `relation_types` (default: COLLABORATES_WITH, FUNDS, PART_OF, MEMBER_OF), in either direction.
+- A link's `weight` = (number of shared collaborations) + (number of direct relations), so
+  `weight == len(collaborations) + len(relations)`. Edge attributes: `weight`, `collaborations`
+  (sorted collaboration ids), `relations` (sorted `Relation.key` strings, which start with the
+  type) and `distance` = 1 / weight, for path algorithms that read an attribute as a length.
+
+Filters:
+
+- `year_from`/`year_to` keep a collaboration when its period overlaps [year_from, year_to] (a
+  start without an end counts as the start year, as in `Collaboration.active_in`), and a direct
+  relation when its period overlaps it (period: `start`..`end`, else its `year`). Undated
+  collaborations and relations are always kept.
+- `region` (a county, e.g. "Skåne län"; any form `normalise_region` accepts) keeps only the
+  collaborations in that county, and only the actors located in it or taking part in a kept
+  collaboration. Links join kept actors only.
+
+Kept actors without links are nodes of degree 0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from itertools import combinations
+
+import networkx as nx
+
+from mapper.analysis._shared import (
+    SECTORS,
+    check_years,
+    collaboration_period,
+    overlaps,
+    relation_period,
+)
+from mapper.regions import normalise_region
+
+__all__ = ["ACTOR_RELATION_TYPES", "DEFAULT_RELATION_TYPES", "SECTORS", "actor_graph"]
+
+ACTOR_RELATION_TYPES: tuple[str, ...] = ("COLLABORATES_WITH", "FUNDS", "PART_OF", "MEMBER_OF")
+DEFAULT_RELATION_TYPES: tuple[str, ...] = ACTOR_RELATION_TYPES
+_TAKES_PART = {"PARTICIPATES_IN", "FUNDS"}
+_NODE_FIELDS = ("sector", "name", "region", "kinds", "subsector")
+
+
+def actor_graph(
+    G,
+    *,
+    relation_types: Iterable[str] | None = DEFAULT_RELATION_TYPES,
+    shared_collaborations: bool = True,
+    region: str | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+) -> nx.Graph:
+    """Return the actor graph of the snapshot `G` (see the module docstring).
+
+    `relation_types=None` means the default. Raises ValueError for a relation type that is not one
+    of ACTOR_RELATION_TYPES, a region that is not a county, or `year_from` after `year_to`.
+
+    >>> from mapper.model import Actor, Collaboration, Relation
+    >>> from mapper.stores.base import build_snapshot
+    >>> G = build_snapshot(
+    ...     [Actor(id="kth", name="KTH", sector="academia"),
+    ...      Actor(id="vinnova", name="Vinnova", sector="public"),
+    ...      Actor(id="coompanion", name="Coompanion", sector="civil_society")],
+    ...     [Collaboration(id="lab", name="Lab", kind="project", start="2019")],
+    ...     [Relation(type="PARTICIPATES_IN", source="kth", target="lab"),
+    ...      Relation(type="FUNDS", source="vinnova", target="lab", year=2019),
+    ...      Relation(type="FUNDS", source="vinnova", target="kth", year=2020)])
+    >>> A = actor_graph(G)
+    >>> A["kth"]["vinnova"]["collaborations"], A["kth"]["vinnova"]["relations"]
+    (['lab'], ['FUNDS:vinnova->kth@2020'])
+    >>> A["kth"]["vinnova"]["weight"], A.degree("coompanion"), A.nodes["kth"]["funders"]
+    (2, 0, ['vinnova'])
+    >>> actor_graph(G, year_to=2019)["kth"]["vinnova"]["weight"]
+    1
+    """
+    types = _check_relation_types(relation_types)
+    county = normalise_region(region) if region is not None else None
+    check_years(year_from, year_to)
+    actors = {node for node, kind in G.nodes(data="node_type") if kind == "actor"}
+    collaborations = _kept_collaborations(G, county, year_from, year_to)
+    participants = _participants(G, actors, collaborations)
+    kept = _kept_actors(G, actors, participants, county)
+    links = _direct_links(G, kept, types, year_from, year_to)
+    if shared_collaborations:
+        links = _shared_links(participants, kept, links)
+    funders = _funders(G, kept, year_from, year_to)
+    A = nx.Graph()
+    for actor in sorted(kept):
+        attributes = {field: _copy(G.nodes[actor].get(field)) for field in _NODE_FIELDS}
+        A.add_node(actor, **attributes, funders=funders.get(actor, []))
+    for (u, v), (shared, relations) in sorted(links.items()):
+        weight = len(shared) + len(relations)
+        A.add_edge(
+            u, v, weight=weight, distance=1 / weight,
+            collaborations=sorted(shared), relations=sorted(relations),
+        )
+    return A
+
+
+def _copy(value):
+    """A list attribute (kinds) copied, so that changing the actor graph leaves G alone."""
+    return list(value) if isinstance(value, list) else value
+
+
+def _check_relation_types(relation_types: Iterable[str] | None) -> set[str]:
+    if relation_types is None:
+        return set(DEFAULT_RELATION_TYPES)
+    if isinstance(relation_types, str):
+        relation_types = [relation_types]
+    types = {getattr(name, "value", name) for name in relation_types}
+    for name in sorted(types, key=str):
+        if name not in ACTOR_RELATION_TYPES:
+            raise ValueError(
+                f"relation type {name!r} does not link two actors; expected any of "
+                f"{', '.join(ACTOR_RELATION_TYPES)} (PARTICIPATES_IN is covered by "
+                "shared_collaborations)"
+            )
+    return types
+
+
+def _kept_collaborations(G, county, year_from, year_to) -> set[str]:
+    return {
+        node
+        for node, data in G.nodes(data=True)
+        if data.get("node_type") == "collaboration"
+        and (county is None or data.get("region") == county)
+        and overlaps(collaboration_period(data), year_from, year_to)
+    }
+
+
+def _participants(G, actors, collaborations) -> dict[str, set[str]]:
+    participants = defaultdict(set)
+    for u, v, kind in G.edges(data="type"):
+        if kind in _TAKES_PART and u in actors and v in collaborations:
+            participants[v].add(u)
+    return dict(sorted(participants.items()))
+
+
+def _direct_links(G, kept, types, year_from, year_to) -> dict:
+    """(u, v) with u < v -> ([], [relation keys]) for the kept direct relations."""
+    links = defaultdict(lambda: ([], []))
+    for u, v, key, data in G.edges(keys=True, data=True):
+        direct = u in kept and v in kept and u != v and data.get("type") in types
+        if direct and overlaps(relation_period(data), year_from, year_to):
+            links[min(u, v), max(u, v)][1].append(key)
+    return links
+
+
+def _shared_links(participants, kept, links) -> dict:
+    """Add each kept collaboration to the links of every pair of its kept participants."""
+    for collaboration, members in participants.items():
+        for u, v in combinations(sorted(members & kept), 2):
+            links[u, v][0].append(collaboration)
+    return links
+
+
+def _funders(G, kept, year_from, year_to) -> dict[str, list[str]]:
+    """Kept actor -> sorted ids of the actors that fund it directly (within the years)."""
+    funders = defaultdict(set)
+    for u, v, data in G.edges(data=True):
+        funds = v in kept and u != v and data.get("type") == "FUNDS"
+        if funds and overlaps(relation_period(data), year_from, year_to):
+            funders[v].add(u)
+    return {actor: sorted(ids) for actor, ids in funders.items()}
+
+
+def _kept_actors(G, actors, participants, county) -> set[str]:
+    if county is None:
+        return set(actors)
+    located = {actor for actor in actors if G.nodes[actor].get("region") == county}
+    return located.union(*participants.values())

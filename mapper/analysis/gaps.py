@@ -1,0 +1,269 @@
+"""Gaps: sector pairs with fewer links than the degrees of their actors lead one to expect."""
+
+from __future__ import annotations
+
+from itertools import chain
+
+import numpy as np
+
+from mapper.analysis._shared import SECTORS, check_count, sectors_of
+
+__all__ = ["gaps"]
+
+_PAIRS = [(a, b) for i, a in enumerate(SECTORS) for b in SECTORS[i:]]
+# A Sidon set: the sum of two codes tells which unordered pair of sectors a link joins.
+_CODES = np.array([0, 1, 3, 7], dtype=np.uint8)
+_PAIR_CODES = [int(_CODES[SECTORS.index(a)] + _CODES[SECTORS.index(b)]) for a, b in _PAIRS]
+_CROSS = [i for i, (a, b) in enumerate(_PAIRS) if a != b]
+_WITHIN = {a: _PAIRS.index((a, a)) for a in SECTORS}
+_PADDING = 15  # code of the dummy actor that pads the link list; 15 + 15 is no pair's code
+_LANES = 8  # permutations packed into one uint64 per actor, one byte each
+_BLOCK = 255  # links summed per block before a byte lane could overflow
+_CHUNK = _BLOCK * 512  # links per pass, so that a pass's arrays stay in the CPU cache
+
+
+def gaps(
+    G,
+    *,
+    permutations: int = 200,
+    seed: int = 0,
+    bins: int = 10,
+    ratio_threshold: float = 0.5,
+    alpha: float = 0.05,
+) -> dict:
+    """Compare the links between every pair of sectors with a degree-preserving null model.
+
+    For each unordered pair of sectors (a, b), a = b included, in the actor graph `G`:
+
+    - `observed`: the number of links between a and b (within a when a = b).
+    - `expected`: the configuration-model expectation given every actor's degree,
+      D_a·D_b / 2m for a != b and D_a² / 4m for a = b, where D_a is the sum of the degrees of the
+      actors in a and m the number of links. The expectations of all pairs add up to m.
+    - `ratio`: observed / expected (None when expected is 0).
+    - `p_value`: the one-sided permutation p-value for "fewer links than expected". Each
+      permutation shuffles the sector labels among actors of similar degree: the actors with
+      degree >= 1 fall into `bins` equal-frequency degree bins, bin = floor(bins·r / n1) with r the
+      number of such actors with a strictly smaller degree (so ties share a bin) and n1 the number
+      of such actors. p = (1 + #{permutations with count <= observed}) / (1 + permutations).
+    - `p_adjusted`: Benjamini-Hochberg adjusted over the pairs that have a p-value.
+    - `gap`: ratio < ratio_threshold and p_adjusted < alpha.
+
+    Pairs with expected 0 (a sector without links) are not tested: their p-values are None and
+    they are never a gap. Also returned: `isolated_actors` (degree 0, sorted) and
+    `sectors_without_cross_links` (sectors with actors but no link to another sector). The
+    result is reproducible from `seed`. Self-loops are ignored. Raises ValueError for a
+    parameter out of range.
+
+    >>> import networkx as nx
+    >>> G = nx.path_graph(["kth", "lund", "vinnova", "region-skane"])
+    >>> nx.set_node_attributes(G, {"kth": "academia", "lund": "academia",
+    ...     "vinnova": "public", "region-skane": "public"}, "sector")
+    >>> pair = next(p for p in gaps(G)["pairs"] if p["sectors"] == ["public", "academia"])
+    >>> pair["observed"], pair["expected"], pair["ratio"], pair["gap"]
+    (1, 1.5, 0.6666666666666666, False)
+    """
+    _check_parameters(permutations, bins, ratio_threshold, alpha)
+    nodes, labels, u, v = _arrays(G)
+    degree = np.bincount(u, minlength=len(nodes)) + np.bincount(v, minlength=len(nodes))
+    observed = _pair_counts(_CODES[labels[u]] + _CODES[labels[v]])
+    expected = _expected(labels, degree, len(u))
+    testable = expected > 0
+    null = _permuted_counts(labels, degree, u, v, permutations, bins, np.random.default_rng(seed))
+    p_values = (1 + (null <= observed).sum(axis=0)) / (1 + permutations)
+    adjusted = np.full(len(_PAIRS), np.nan)
+    adjusted[testable] = _benjamini_hochberg(p_values[testable])
+    pairs = [
+        _pair(pair, observed[i], expected[i], p_values[i], adjusted[i], ratio_threshold, alpha)
+        for i, pair in enumerate(_PAIRS)
+    ]
+    return {
+        "pairs": pairs,
+        "actors": len(nodes),
+        "links": len(u),
+        "isolated_actors": sorted(str(nodes[i]) for i in np.flatnonzero(degree == 0)),
+        "sectors_without_cross_links": _sectors_without_cross_links(labels, pairs),
+        "parameters": {
+            "permutations": permutations,
+            "seed": seed,
+            "bins": bins,
+            "ratio_threshold": ratio_threshold,
+            "alpha": alpha,
+        },
+    }
+
+
+def _check_parameters(permutations, bins, ratio_threshold, alpha) -> None:
+    check_count("permutations", permutations)
+    check_count("bins", bins)
+    if not ratio_threshold > 0:
+        raise ValueError(f"ratio_threshold must be > 0, got {ratio_threshold!r}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
+
+
+def _arrays(G):
+    """Nodes, their sector indices, and the two end-index arrays of the links (no self-loops)."""
+    nodes = list(G)
+    sector = sectors_of(G)
+    labels = np.array([SECTORS.index(sector[node]) for node in nodes], dtype=np.intp)
+    sizes = np.fromiter(map(len, G.adj.values()), dtype=np.intp, count=len(nodes))
+    sources = np.repeat(np.arange(len(nodes), dtype=np.intp), sizes)
+    targets = _node_indices(nodes, chain.from_iterable(G.adj.values()), int(sizes.sum()))
+    keep = sources != targets if G.is_directed() else sources < targets
+    return nodes, labels, sources[keep], targets[keep]
+
+
+def _node_indices(nodes: list, neighbours, count: int) -> np.ndarray:
+    """The index in `nodes` of every neighbour, each of which is a node.
+
+    When the nodes' hashes are all different, a neighbour is the node with its hash: matching
+    hashes in numpy is about twice as fast as a dict lookup per link end on a large graph.
+    """
+    hashes = np.fromiter(map(hash, nodes), dtype=np.int64, count=len(nodes))
+    order = np.argsort(hashes)
+    sorted_hashes = hashes[order]
+    if np.any(sorted_hashes[1:] == sorted_hashes[:-1]):
+        index = {node: i for i, node in enumerate(nodes)}
+        return np.fromiter(map(index.__getitem__, neighbours), dtype=np.intp, count=count)
+    wanted = np.fromiter(map(hash, neighbours), dtype=np.int64, count=count)
+    return order[np.searchsorted(sorted_hashes, wanted)]
+
+
+def _pair_counts(codes: np.ndarray) -> np.ndarray:
+    """Number of links per pair, in _PAIRS order, from the links' summed sector codes."""
+    return np.bincount(codes, minlength=2 * _PADDING + 1)[_PAIR_CODES]
+
+
+def _expected(labels: np.ndarray, degree: np.ndarray, m: int) -> np.ndarray:
+    """The configuration-model expectation of every pair, in _PAIRS order."""
+    if m == 0:
+        return np.zeros(len(_PAIRS))
+    D = np.bincount(labels, weights=degree, minlength=len(SECTORS))
+    return np.array(
+        [
+            D[SECTORS.index(a)] * D[SECTORS.index(b)] / (2 * m if a != b else 4 * m)
+            for a, b in _PAIRS
+        ]
+    )
+
+
+def _degree_bins(degree: np.ndarray, bins: int) -> np.ndarray:
+    """Equal-frequency bins by degree rank; actors with the same degree share a bin."""
+    smaller = np.searchsorted(np.sort(degree), degree, side="left")
+    return smaller * bins // len(degree)
+
+
+def _permuted_counts(labels, degree, u, v, permutations, bins, rng) -> np.ndarray:
+    """Link counts per pair (columns, _PAIRS order) under each permutation (rows).
+
+    Only actors with links take part. They are renumbered so that each degree bin is one
+    contiguous block; a permutation shuffles the sector codes inside every block. Eight
+    permutations share one uint64 per actor (a byte each), so one gather per link end serves
+    eight permutations; the sum of the two ends' codes names the pair in every byte.
+    """
+    active = np.flatnonzero(degree > 0)
+    if len(active) == 0:
+        return np.zeros((permutations, len(_PAIRS)), dtype=np.int64)
+    bin_of = _degree_bins(degree[active], bins)
+    order = active[np.argsort(bin_of, kind="stable")]
+    position = np.full(len(labels), len(order), dtype=np.intp)
+    position[order] = np.arange(len(order))
+    blocks = _blocks(np.sort(bin_of), _CODES[labels[order]].astype(np.int64))
+    ends = _padded(position[u], position[v], dummy=len(order))
+    counts = np.empty((permutations, len(_PAIRS)), dtype=np.int64)
+    for first in range(0, permutations, _LANES):
+        lanes = _shuffled_lanes(blocks, len(order), rng)
+        lane_counts = _lane_counts(lanes, degree[order], *ends)
+        counts[first : first + _LANES] = lane_counts[: permutations - first]
+    return counts
+
+
+def _blocks(sorted_bins: np.ndarray, codes: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
+    """(start, stop, codes) of each bin's contiguous block."""
+    starts = np.flatnonzero(np.diff(sorted_bins, prepend=-1))
+    stops = np.append(starts[1:], len(sorted_bins))
+    return [(int(s), int(e), codes[s:e]) for s, e in zip(starts, stops, strict=True)]
+
+
+def _padded(u: np.ndarray, v: np.ndarray, *, dummy: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pad both end arrays with the dummy actor to a whole number of _BLOCKs."""
+    extra = -len(u) % _BLOCK
+    pad = np.full(extra, dummy, dtype=np.intp)
+    return np.concatenate([u, pad]), np.concatenate([v, pad])
+
+
+def _shuffled_lanes(blocks, n: int, rng) -> np.ndarray:
+    """One uint64 per actor (plus the dummy): byte j holds its code in permutation j."""
+    lanes = np.empty((n + 1, _LANES), dtype=np.uint8)
+    lanes[n] = _PADDING
+    for lane in range(_LANES):
+        for start, stop, codes in blocks:
+            shuffled = codes.copy()
+            rng.shuffle(shuffled)
+            lanes[start:stop, lane] = shuffled
+    return lanes.view(np.uint64).ravel()
+
+
+def _lane_counts(lanes: np.ndarray, degree: np.ndarray, u: np.ndarray, v: np.ndarray):
+    """Per byte lane (rows) the number of links of each pair (columns).
+
+    Cross-sector pairs are counted, a cache-sized chunk of links at a time; within-sector ones
+    follow from the handshake identity D_a = 2·N_aa + sum over b != a of N_ab, with D_a the
+    degree sum of sector a in that lane.
+    """
+    counts = np.zeros((_LANES, len(_PAIRS)), dtype=np.int64)
+    for start in range(0, len(u), _CHUNK):
+        counts += _cross_counts(lanes, u[start : start + _CHUNK], v[start : start + _CHUNK])
+    codes = lanes.view(np.uint8).reshape(-1, _LANES)[:-1]  # without the dummy actor
+    for i, sector in enumerate(SECTORS):
+        sector_degree = degree @ (codes == _CODES[i])
+        crossing = sum(counts[:, column] for column in _CROSS if sector in _PAIRS[column])
+        counts[:, _WITHIN[sector]] = (sector_degree - crossing) // 2
+    return counts
+
+
+def _cross_counts(lanes: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Per byte lane the links of each cross-sector pair; `len(u)` is a multiple of _BLOCK."""
+    sums = lanes[u]
+    sums += lanes[v]  # bytewise: every byte sum is at most 30, so nothing carries over
+    sums = sums.view(np.uint8).reshape(-1, _LANES)
+    counts = np.zeros((_LANES, len(_PAIRS)), dtype=np.int64)
+    for column in _CROSS:
+        hits = (sums == _PAIR_CODES[column]).view(np.uint64).ravel()  # a 0/1 byte per lane
+        per_block = hits.reshape(-1, _BLOCK).sum(axis=1, dtype=np.uint64)  # bytes stay <= 255
+        counts[:, column] = per_block.view(np.uint8).reshape(-1, _LANES).sum(axis=0)
+    return counts
+
+
+def _benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values, in the input order."""
+    count = len(p_values)
+    if count == 0:
+        return p_values
+    order = np.argsort(p_values, kind="stable")
+    scaled = p_values[order] * count / np.arange(1, count + 1)
+    adjusted = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    result = np.empty(count)
+    result[order] = adjusted
+    return result
+
+
+def _pair(pair, observed, expected, p_value, adjusted, ratio_threshold, alpha) -> dict:
+    tested = expected > 0
+    ratio = float(observed / expected) if tested else None
+    return {
+        "sectors": list(pair),
+        "observed": int(observed),
+        "expected": float(expected),
+        "ratio": ratio,
+        "p_value": float(p_value) if tested else None,
+        "p_adjusted": float(adjusted) if tested else None,
+        "gap": bool(tested and ratio < ratio_threshold and adjusted < alpha),
+    }
+
+
+def _sectors_without_cross_links(labels: np.ndarray, pairs: list[dict]) -> list[str]:
+    present = {SECTORS[i] for i in np.unique(labels)}
+    crossing = {s for p in pairs if p["observed"] and p["sectors"][0] != p["sectors"][1]
+                for s in p["sectors"]}
+    return [sector for sector in SECTORS if sector in present and sector not in crossing]

@@ -1,0 +1,77 @@
+"""Sector mixing: how many links join each pair of sectors, and how inward-looking each one is."""
+
+from __future__ import annotations
+
+from mapper.analysis._shared import SECTORS, sectors_of
+
+__all__ = ["mixing"]
+
+
+def mixing(G) -> dict:
+    """Return the sector x sector link matrix of the actor graph `G`, its density and E-I indices.
+
+    - `actors[a]`: number of actors in sector a (n_a).
+    - `links[a][b]`: number of links between a and b (symmetric; `links[a][a]` within a).
+    - `weights[a][b]`: the summed `weight` of those links (1 per link without a weight).
+    - `density[a][b]`: links / possible pairs, n_a·n_b for a != b and n_a(n_a-1)/2 within;
+      None when there is no possible pair.
+    - `ei_index[a]`: Krackhardt and Stern's (E - I) / (E + I) over the links touching a, with
+      E = links from a to other sectors and I = links within a (each link counted once); from -1
+      (all links inside the sector) to +1 (all links to other sectors); None when a has no link.
+    - `ei_index_overall`: the same over all links: E = cross-sector, I = within-sector links.
+
+    Every sector appears in every table, with zeros when it has no actors.
+
+    >>> import networkx as nx
+    >>> G = nx.path_graph(["kth", "lund", "vinnova", "region-skane"])
+    >>> nx.set_node_attributes(G, {"kth": "academia", "lund": "academia",
+    ...     "vinnova": "public", "region-skane": "public"}, "sector")
+    >>> result = mixing(G)
+    >>> result["links"]["academia"]["public"], result["density"]["academia"]["public"]
+    (1, 0.25)
+    >>> result["ei_index"]["academia"], result["ei_index_overall"]
+    (0.0, -0.3333333333333333)
+    """
+    sector = sectors_of(G)
+    actors = dict.fromkeys(SECTORS, 0)
+    for value in sector.values():
+        actors[value] += 1
+    links = {a: dict.fromkeys(SECTORS, 0) for a in SECTORS}
+    weights = {a: dict.fromkeys(SECTORS, 0) for a in SECTORS}
+    for u, v, weight in G.edges(data="weight", default=1):
+        if u == v:
+            continue
+        a, b = sector[u], sector[v]
+        for x, y in {(a, b), (b, a)}:
+            links[x][y] += 1
+            weights[x][y] += weight
+    return {
+        "sectors": list(SECTORS),
+        "actors": actors,
+        "links": links,
+        "weights": weights,
+        "density": _density(actors, links),
+        "ei_index": {a: _ei(_external(links, a), links[a][a]) for a in SECTORS},
+        "ei_index_overall": _ei(
+            sum(_external(links, a) for a in SECTORS) // 2, sum(links[a][a] for a in SECTORS)
+        ),
+    }
+
+
+def _external(links: dict, a: str) -> int:
+    return sum(count for b, count in links[a].items() if b != a)
+
+
+def _ei(external: int, internal: int) -> float | None:
+    total = external + internal
+    return (external - internal) / total if total else None
+
+
+def _density(actors: dict, links: dict) -> dict:
+    density = {}
+    for a in SECTORS:
+        density[a] = {}
+        for b in SECTORS:
+            pairs = actors[a] * (actors[a] - 1) // 2 if a == b else actors[a] * actors[b]
+            density[a][b] = links[a][b] / pairs if pairs else None
+    return density
