@@ -78,7 +78,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = [
             {
-                "parameter": ".".join(str(part) for part in problem["loc"][1:]) or problem["loc"][0],
+                "parameter": str(problem["loc"][min(1, len(problem["loc"]) - 1)]),
                 "in": problem["loc"][0],
                 "message": problem["msg"],
             }

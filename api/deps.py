@@ -7,14 +7,14 @@ import io
 import json
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
-from mapper.service import MapperService
+from mapper.service import MapperService, Scope
 
-__all__ = ["Format", "FormatQuery", "ServiceDep", "csv_response"]
+__all__ = ["Format", "FormatQuery", "ScopeDep", "ServiceDep", "csv_response"]
 
 
 def _service(request: Request) -> MapperService:
@@ -22,6 +22,41 @@ def _service(request: Request) -> MapperService:
 
 
 ServiceDep = Annotated[MapperService, Depends(_service)]
+
+
+ActorRelationType = Literal["COLLABORATES_WITH", "FUNDS", "PART_OF", "MEMBER_OF"]
+
+
+def _scope(
+    region: Annotated[
+        str | None,
+        Query(max_length=200, description="Only this county: `Skåne län`, `Region Skåne` or `12`"),
+    ] = None,
+    year_from: Annotated[
+        int | None, Query(ge=1800, le=2200, description="Only links active from this year")
+    ] = None,
+    year_to: Annotated[
+        int | None, Query(ge=1800, le=2200, description="Only links active up to this year")
+    ] = None,
+    relation_types: Annotated[
+        list[ActorRelationType] | None,
+        Query(description="Direct relations that link two actors (repeatable); default all four"),
+    ] = None,
+    shared_collaborations: Annotated[
+        bool, Query(description="Link actors that take part in the same collaboration")
+    ] = True,
+) -> Scope:
+    """The actor graph's parameters, common to every analysis endpoint and map."""
+    return Scope(
+        relation_types=tuple(relation_types) if relation_types else None,
+        shared_collaborations=shared_collaborations,
+        region=region or None,
+        year_from=year_from,
+        year_to=year_to,
+    )
+
+
+ScopeDep = Annotated[Scope, Depends(_scope)]
 
 
 class Format(StrEnum):

@@ -99,9 +99,9 @@ def _delimiter(header: str) -> str:
 
 
 def _record_type_of_header(columns: list[str]) -> str | None:
-    present = set(columns)
+    """The first record type whose required columns the header has."""
     for record_type in RECORD_TYPES:
-        if set(REQUIRED_COLUMNS[record_type]) <= present <= set(COLUMNS[record_type]):
+        if set(REQUIRED_COLUMNS[record_type]) <= set(columns):
             return record_type
     return None
 
@@ -199,16 +199,9 @@ def _with_source(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _split(fields: dict[str, Any], column: str) -> None:
-    if column in fields:
-        fields[column] = [part.strip() for part in fields[column].split("|") if part.strip()]
-
-
 def _actor_fields(columns: list[str], cells: list[str]) -> dict[str, Any]:
-    fields = _with_source(_given(columns, cells))
-    _split(fields, "kinds")
-    _split(fields, "aliases")
-    return fields
+    """The model splits `kinds` and `aliases` itself, at `|`."""
+    return _with_source(_given(columns, cells))
 
 
 def _collaboration_fields(columns: list[str], cells: list[str]) -> dict[str, Any]:

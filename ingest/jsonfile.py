@@ -66,7 +66,7 @@ def _jsonl_row(text: str, line: int, shown: str) -> Row | SeedFileError:
     if record_type not in _RECORDS:
         problem = f"{record_type!r} is not one of actor, collaboration, relation"
         if record_type is None:
-            problem = "missing; every line needs a record field: actor, collaboration or relation"
+            problem = "is missing; every line needs one: actor, collaboration or relation"
         return SeedFileError(shown, line, "record", problem)
     return Row(record_type, line, fields, "json")
 

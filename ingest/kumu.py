@@ -104,7 +104,7 @@ def _unknown_type(kumu_type: Any) -> str:
         "collaboration type (Project, Partnership, Event, Programme, Network, Policy)"
     )
     if kumu_type is None:
-        return f"missing; {expected}"
+        return f"is missing; {expected}"
     return f"{kumu_type!r} is not an element type of this map; {expected}"
 
 

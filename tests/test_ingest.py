@@ -153,8 +153,7 @@ BROKEN = [
     (
         "collaborations_bad_date.csv",
         [
-            "broken/collaborations_bad_date.csv:2: start: '2019-13-01' is not a real calendar "
-            "date",
+            "broken/collaborations_bad_date.csv:2: start: '2019-13-01' is not a real calendar date",
             "broken/collaborations_bad_date.csv:3: start: 'hösten 2018' is not a date; expected "
             "a year (2018) or a date (2018-03-09)",
         ],

@@ -140,7 +140,9 @@ def list_collaborations(
     return CollaborationPage(items=page.items, total=page.total, limit=limit, offset=offset)
 
 
-@router.get("/collaborations/{collaboration_id}", response_model=CollaborationDetail, tags=["records"])
+@router.get(
+    "/collaborations/{collaboration_id}", response_model=CollaborationDetail, tags=["records"]
+)
 def read_collaboration(collaboration_id: IdPath, service: ServiceDep) -> CollaborationDetail:
     """One collaboration and every relation to it."""
     return CollaborationDetail(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from ingest import (
     read_batch,
     to_gexf,
     to_graphml,
+    validate,
     write_csv,
 )
 from mapper.model import Actor, Batch, Collaboration, Relation, Source
@@ -30,7 +32,7 @@ TRICKY = Batch(
             subsector="association",
             region="Jämtlands län",
             aliases=("Vi i Åre", "@vi_i_are"),
-            description="=SUM(A1:A2) is not a formula here.\nRad två, med \"citat\"; och ;",
+            description='=SUM(A1:A2) is not a formula here.\nRad två, med "citat"; och ;',
             sources=(
                 Source(document="000_a.txt", quote="Föreningen ”Vi” – i Åre"),
                 Source(url="https://example.org/vi"),
@@ -69,7 +71,8 @@ TRICKY = Batch(
 
 
 @pytest.fixture(scope="module")
-def G() -> nx.MultiDiGraph:
+def snapshot() -> nx.MultiDiGraph:
+    """The snapshot graph of a store holding TRICKY."""
     store = EmbeddedStore(":memory:")
     store.apply(TRICKY)
     snapshot = store.snapshot()
@@ -89,32 +92,30 @@ def _gexf_edges(graph: nx.DiGraph) -> dict:
 # -- seed CSV ------------------------------------------------------------------------------------
 
 
-def test_csv_export_reads_back_as_the_same_batch(G, tmp_path: Path) -> None:
-    write_csv(G, tmp_path)
-    assert read_batch(tmp_path) == batch_from_graph(G)
+def test_csv_export_reads_back_as_the_same_batch(snapshot, tmp_path: Path) -> None:
+    write_csv(snapshot, tmp_path)
+    assert read_batch(tmp_path) == batch_from_graph(snapshot)
 
 
-def test_csv_export_writes_a_row_per_source(G, tmp_path: Path) -> None:
-    paths = write_csv(G, tmp_path)
+def test_csv_export_writes_a_row_per_source(snapshot, tmp_path: Path) -> None:
+    paths = write_csv(snapshot, tmp_path)
     assert [path.name for path in paths] == ["actors.csv", "collaborations.csv", "relations.csv"]
     with open(tmp_path / "actors.csv", encoding="utf-8", newline="") as file:
-        import csv
-
         ids = [row["id"] for row in csv.DictReader(file)]
     assert ids.count("foreningen-vi") == 3
     assert ids.count("minus-ab") == 1
 
 
-def test_csv_export_leaves_formula_like_cells_as_they_are(G, tmp_path: Path) -> None:
-    write_csv(G, tmp_path)
+def test_csv_export_leaves_formula_like_cells_as_they_are(snapshot, tmp_path: Path) -> None:
+    write_csv(snapshot, tmp_path)
     text = (tmp_path / "actors.csv").read_text(encoding="utf-8")
     assert not text.startswith("\ufeff")
-    assert ',-Minus AB,' in text
+    assert ",-Minus AB," in text
     assert '"=SUM(A1:A2) is not a formula here.' in text
 
 
-def test_spreadsheet_safe_csv_has_a_bom_and_neutralised_formulas(G, tmp_path: Path) -> None:
-    write_csv(G, tmp_path, spreadsheet_safe=True)
+def test_spreadsheet_safe_csv_has_a_bom_and_neutralised_formulas(snapshot, tmp_path: Path) -> None:
+    write_csv(snapshot, tmp_path, spreadsheet_safe=True)
     text = (tmp_path / "actors.csv").read_text(encoding="utf-8")
     assert text.startswith("\ufeff")
     assert ",'-Minus AB," in text
@@ -126,16 +127,16 @@ def test_spreadsheet_safe_csv_has_a_bom_and_neutralised_formulas(G, tmp_path: Pa
 # -- GraphML -------------------------------------------------------------------------------------
 
 
-def test_graphml_read_back_with_networkx_equals_what_was_written(G, tmp_path: Path) -> None:
-    to_graphml(G, tmp_path / "map.graphml")
+def test_graphml_read_back_with_networkx_equals_what_was_written(snapshot, tmp_path: Path) -> None:
+    to_graphml(snapshot, tmp_path / "map.graphml")
     back = nx.read_graphml(tmp_path / "map.graphml", force_multigraph=True)
-    written = flat_graph(G)
+    written = flat_graph(snapshot)
     assert dict(back.nodes(data=True)) == dict(written.nodes(data=True))
     assert _edges(back) == _edges(written)
 
 
-def test_graphml_holds_flat_attributes_gephi_can_show(G) -> None:
-    flat = flat_graph(G)
+def test_graphml_holds_flat_attributes_gephi_can_show(snapshot) -> None:
+    flat = flat_graph(snapshot)
     node = flat.nodes["foreningen-vi"]
     assert (node["node_type"], node["sector"], node["label"]) == (
         "actor",
@@ -153,30 +154,29 @@ def test_graphml_holds_flat_attributes_gephi_can_show(G) -> None:
     assert (funds["amount"], funds["year"], funds["currency"]) == (1234.5, 2019, "SEK")
 
 
-def test_graphml_reads_back_as_the_same_batch_but_for_carriage_returns(G, tmp_path) -> None:
-    to_graphml(G, tmp_path / "map.graphml")
-    batch = batch_from_graph(G)
-    funds = batch.relations[0]
+def test_graphml_reads_back_as_the_same_batch_but_for_carriage_returns(snapshot, tmp_path) -> None:
+    to_graphml(snapshot, tmp_path / "map.graphml")
+    batch = batch_from_graph(snapshot)
+    index = next(i for i, r in enumerate(batch.relations) if r.type.value == "FUNDS")
+    funds = batch.relations[index]
     assert funds.description == "Tab\tand\r\nCRLF"
-    batch.relations[0] = funds.model_copy(update={"description": "Tab\tand\nCRLF"})
+    batch.relations[index] = funds.model_copy(update={"description": "Tab\tand\nCRLF"})
     assert from_graphml(tmp_path / "map.graphml") == batch
 
 
-def test_graphml_writes_to_an_open_file(G, tmp_path: Path) -> None:
+def test_graphml_writes_to_an_open_file(snapshot, tmp_path: Path) -> None:
     with open(tmp_path / "map.graphml", "wb") as file:
-        to_graphml(G, file)
+        to_graphml(snapshot, file)
     assert nx.read_graphml(tmp_path / "map.graphml").number_of_nodes() == 3
 
 
-def test_a_broken_graphml_node_is_named_in_the_message(G, tmp_path: Path) -> None:
-    to_graphml(G, tmp_path / "map.graphml")
+def test_a_broken_graphml_node_is_named_in_the_message(snapshot, tmp_path: Path) -> None:
+    to_graphml(snapshot, tmp_path / "map.graphml")
     path = tmp_path / "map.graphml"
     path.write_text(
         path.read_text(encoding="utf-8").replace(">civil_society<", ">civil society<"),
         encoding="utf-8",
     )
-    from ingest import validate
-
     (error,) = validate(path).errors
     assert str(error) == (
         f"{path}: node 'foreningen-vi': sector: 'civil society' is not one of public, private, "
@@ -187,10 +187,10 @@ def test_a_broken_graphml_node_is_named_in_the_message(G, tmp_path: Path) -> Non
 # -- GEXF ----------------------------------------------------------------------------------------
 
 
-def test_gexf_read_back_keeps_ids_sectors_and_sources(G, tmp_path: Path) -> None:
-    to_gexf(G, tmp_path / "map.gexf")
+def test_gexf_read_back_keeps_ids_sectors_and_sources(snapshot, tmp_path: Path) -> None:
+    to_gexf(snapshot, tmp_path / "map.gexf")
     back = nx.read_gexf(tmp_path / "map.gexf")
-    batch = batch_from_graph(G)
+    batch = batch_from_graph(snapshot)
     assert set(back.nodes) == {"foreningen-vi", "minus-ab", "hackathon-2019"}
     for actor in batch.actors:
         node = back.nodes[actor.id]
