@@ -266,17 +266,12 @@ class _Run:
             table[key] = previous.model_copy(update={"sources": sources})
 
     def _id_is_free(self, shown: str, row: Row, key: str) -> bool:
-        """An id names one actor or one collaboration, in the batch and in the store."""
-        if row.record_type == "relation":
+        """An id names one actor or one collaboration (the store's are checked in `finish`)."""
+        other = _OTHER.get(row.record_type)
+        if other is None or key not in self.records[other]:
             return True
-        other = "collaboration" if row.record_type == "actor" else "actor"
-        if key in self.records[other]:
-            where = _place(*self.seen[other][key], shown)
-            problem = f"{key!r} is already the id of {_a(other)} ({where}); {_UNIQUE}"
-        elif self.known_ids.get(key) == other:
-            problem = f"{key!r} is already the id of {_a(other)} in the store; {_UNIQUE}"
-        else:
-            return True
+        where = _place(*self.seen[other][key], shown)
+        problem = f"{key!r} is already the id of {_a(other)} ({where}); {_UNIQUE}"
         self._error(shown, row, field_name(("id",), row.format), problem)
         return False
 
@@ -293,7 +288,8 @@ class _Run:
     # -- references --------------------------------------------------------------------------
 
     def finish(self) -> None:
-        """Check every relation's ends, now that every record has been read."""
+        """Check ids against the store's, and every relation's ends, now that all is read."""
+        self._check_store_clashes()
         for key, relation in self.records["relation"].items():
             if not self._ends_fit(relation):
                 self._check_ends(key, relation)
@@ -301,6 +297,29 @@ class _Run:
             self._check_reference(reference)
         if self.progress is not None:
             self.progress(self.rows)
+
+    def _check_store_clashes(self) -> None:
+        """Ids of the batch that the store has as the other kind of record.
+
+        Looks each id up in `known_ids`, or, when the store has fewer ids than the batch, goes
+        once through the store's: `known_ids` may be a lazy mapping over a big store.
+        """
+        batch_ids = [(i, kind) for kind in _OTHER for i in self.records[kind]]
+        if len(batch_ids) <= len(self.known_ids):
+            clashes = [(i, kind) for i, kind in batch_ids if self.known_ids.get(i) == _OTHER[kind]]
+        else:
+            clashes = [
+                (i, kind)
+                for i, stored in self.known_ids.items()
+                for kind in _OTHER
+                if _OTHER[kind] == stored and i in self.records[kind]
+            ]
+        for record_id, kind in clashes:
+            shown, line = self.seen[kind][record_id]
+            other = _OTHER[kind]
+            problem = f"{record_id!r} is already the id of {_a(other)} in the store; {_UNIQUE}"
+            field = field_name(("id",), self.formats[shown])
+            self.errors.append(SeedFileError(shown, line, field, problem))
 
     def _ends_fit(self, relation: Relation) -> bool:
         return self._fits(relation.source, "actor") and self._fits(
@@ -376,6 +395,7 @@ class _Run:
 
 
 _UNIQUE = "ids must be unique across actors and collaborations"
+_OTHER = {"actor": "collaboration", "collaboration": "actor"}
 
 
 def _target_kind(relation_type: RelationType) -> str:

@@ -13,7 +13,7 @@ import click
 
 from mapper.errors import MapperError, SeedValidationFailed
 from mapper.model import Sector
-from mapper.service import MapperService, Scope, open_service
+from mapper.service import DEFAULT_PERMUTATIONS, MapperService, Scope, open_service
 
 __all__ = ["cli"]
 
@@ -261,7 +261,12 @@ def export(ctx: click.Context, format: str, out: Path) -> None:
 
 @cli.command()
 @scope_options
-@click.option("--permutations", default=200, show_default=True, help="Permutations for p.")
+@click.option(
+    "--permutations",
+    default=DEFAULT_PERMUTATIONS,
+    show_default=True,
+    help="Permutations for the p-values.",
+)
 @click.option("--seed", default=0, show_default=True, help="Random seed (reproducible).")
 @click.option("--alpha", default=0.05, show_default=True, help="Adjusted p below which...")
 @click.option(

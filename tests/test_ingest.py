@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -423,6 +424,37 @@ def test_relations_may_point_at_ids_already_in_the_store(store, tmp_path: Path) 
     assert not validate(relations).ok
     batch = read_batch(relations, known_ids=ingest.record_kinds(store.snapshot()))
     assert store.apply(batch).relations.created == 1
+
+
+class _CountingIds(Mapping[str, str]):
+    """A lazy `known_ids`, as a store gives them: counts the single lookups."""
+
+    def __init__(self, ids: dict[str, str]):
+        self.ids, self.lookups = ids, 0
+
+    def __getitem__(self, record_id: str) -> str:
+        self.lookups += 1
+        return self.ids[record_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@pytest.mark.parametrize("stored", [1, 100])
+def test_an_id_the_store_has_as_the_other_kind_is_an_error(tmp_path: Path, stored: int) -> None:
+    path = tmp_path / "collaborations.csv"
+    path.write_text("id,name,kind\nvinnova,Vinnova,programme\nx,X,event\n", encoding="utf-8")
+    known = _CountingIds({"vinnova": "actor"} | {f"a-{i}": "actor" for i in range(stored - 1)})
+    (error,) = validate(path, known_ids=known).errors
+    assert (error.line, error.field) == (2, "id")
+    assert error.problem == (
+        "'vinnova' is already the id of an actor in the store; "
+        "ids must be unique across actors and collaborations"
+    )
+    assert known.lookups == (0 if stored == 1 else 2)
 
 
 def test_a_folder_reads_its_own_files_only_and_nodes_before_relations(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from api.deps import Format, FormatQuery, ScopeDep, ServiceDep, csv_response
 from mapper.model import Sector
-from mapper.service import LIMITS
+from mapper.service import DEFAULT_PERMUTATIONS, LIMITS
 
 __all__ = ["router"]
 
@@ -188,7 +188,7 @@ def read_mixing(service: ServiceDep, scope: ScopeDep, format: FormatQuery = Form
 def read_gaps(
     service: ServiceDep,
     scope: ScopeDep,
-    permutations: Annotated[int, Query(ge=1, le=LIMITS.permutations)] = 200,
+    permutations: Annotated[int, Query(ge=1, le=LIMITS.permutations)] = DEFAULT_PERMUTATIONS,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
     bins: Annotated[int, Query(ge=1, le=100, description="Degree bins of the shuffle")] = 10,
     ratio_threshold: Annotated[float, Query(gt=0, le=1)] = 0.5,

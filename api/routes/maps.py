@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import ScopeDep, ServiceDep
 from mapper.model import Sector
-from mapper.service import LIMITS
+from mapper.service import DEFAULT_PERMUTATIONS, LIMITS
 
 __all__ = ["router"]
 
@@ -46,7 +46,7 @@ def gap_map(
     service: ServiceDep,
     scope: ScopeDep,
     lang: Lang = "sv",
-    permutations: Permutations = 200,
+    permutations: Permutations = DEFAULT_PERMUTATIONS,
     seed: int = 0,
 ) -> HTMLResponse:
     """The gap map: links per sector pair against chance, as a map and a table."""

@@ -18,9 +18,7 @@ router = APIRouter()
 IdPath = Annotated[str, Path(max_length=200, description="A record id, e.g. `vinnova`")]
 Limit = Annotated[int, Query(ge=1, le=LIMITS.page_size, description="Page size")]
 Offset = Annotated[int, Query(ge=0, le=10**9)]
-Region = Annotated[
-    str | None, Query(max_length=200, description="A county name, e.g. `Skåne län`")
-]
+Region = Annotated[str | None, Query(max_length=200, description="A county name, e.g. `Skåne län`")]
 
 
 class ActorPage(BaseModel):
@@ -99,9 +97,7 @@ def list_actors(
     offset: Offset = 0,
 ) -> ActorPage:
     """Actors ordered by id, filtered by sector, kind, region and a name search."""
-    page = service.actors(
-        sector=sector, kind=kind, region=region, q=q, limit=limit, offset=offset
-    )
+    page = service.actors(sector=sector, kind=kind, region=region, q=q, limit=limit, offset=offset)
     return ActorPage(items=page.items, total=page.total, limit=limit, offset=offset)
 
 
