@@ -109,7 +109,12 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     import uvicorn
 
     from api.app import create_app
+    from api.security import APISettings
 
+    try:
+        settings = APISettings.from_env()
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     service = _service(ctx)
     info = service.info()
     click.echo(
@@ -117,7 +122,9 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         f"map http://{host}:{port}/map, gaps http://{host}:{port}/map/gaps, "
         f"API http://{host}:{port}/docs"
     )
-    uvicorn.run(create_app(service), host=host, port=port, log_level="info")
+    if not settings.writes_enabled:
+        click.echo("Writes over HTTP (POST /load) are disabled; set MAPPER_API_TOKEN to enable them.")
+    uvicorn.run(create_app(service, settings), host=host, port=port, log_level="info")
 
 
 # -- shared options ------------------------------------------------------------------------

@@ -19,11 +19,11 @@ from typing import Any
 import networkx as nx
 
 from ingest import ValidationResult, read_batch, to_gexf, to_graphml, to_kumu, validate, write_csv
-from mapper.analysis.actor_graph import ACTOR_RELATION_TYPES, actor_graph
+from mapper.analysis.actor_graph import ACTOR_RELATION_TYPES, DEFAULT_RELATION_TYPES, actor_graph
 from mapper.analysis.brokers import betweenness, brokers, cross_sector_betweenness
 from mapper.analysis.funding import funding
 from mapper.analysis.gaps import gaps
-from mapper.analysis.mixing import mixing
+from mapper.analysis.mixing import mixing, mixing_from_counts
 from mapper.analysis.paths import connections, shortest_paths
 from mapper.analysis.suggestions import suggest_partners
 from mapper.errors import ActorNotFound, CollaborationNotFound, InvalidParameter
@@ -320,8 +320,18 @@ class MapperService:
         return self._cached(("actor_graph", scope), compute)
 
     def mixing(self, scope: Scope) -> dict:
-        """Links, weights and density per sector pair, and the E-I index (analysis.mixing)."""
-        return self._cached(("mixing", scope), lambda: mixing(self.actor_graph(scope)))
+        """Links, weights and density per sector pair, and the E-I index (analysis.mixing).
+
+        On Neo4j, without region or year filters, the links are counted in Cypher."""
+        scope = _checked_scope(scope)
+        count_in_store = getattr(self.store, "mixing_counts", None)
+        if count_in_store is None or scope.region or scope.year_from or scope.year_to:
+            return self._cached(("mixing", scope), lambda: mixing(self.actor_graph(scope)))
+        actors, pairs = count_in_store(
+            relation_types=scope.relation_types or DEFAULT_RELATION_TYPES,
+            shared_collaborations=scope.shared_collaborations,
+        )
+        return mixing_from_counts(actors, pairs)
 
     def gaps(
         self,

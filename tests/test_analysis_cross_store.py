@@ -67,3 +67,45 @@ def test_the_seed_data_round_trips_through_both_stores(services, batch):
         )
         for actor in batch.actors:
             assert service.actor(actor.id) == actor
+
+
+def test_neo4j_counts_mixing_in_cypher_like_the_pure_function(neo4j_store):
+    import random
+
+    from mapper.analysis.actor_graph import actor_graph
+    from mapper.analysis.mixing import mixing
+    from mapper.model import Actor, Batch, Collaboration, Relation
+
+    rng = random.Random(11)
+    sectors = ["public", "private", "civil_society", "academia"]
+    actors = [Actor(id=f"a{i}", name=f"A {i}", sector=rng.choice(sectors)) for i in range(60)]
+    collaborations = [Collaboration(id=f"c{i}", name=f"C {i}", kind="project") for i in range(15)]
+    relations = {
+        r.key: r
+        for r in [
+            *(
+                Relation(type="PARTICIPATES_IN", source=f"a{rng.randrange(60)}", target=f"c{c}")
+                for c in range(15)
+                for _ in range(rng.randrange(1, 8))
+            ),
+            *(
+                Relation(type=kind, source=f"a{i}", target=f"a{(i + rng.randrange(1, 59)) % 60}")
+                for i in range(60)
+                for kind in rng.sample(["COLLABORATES_WITH", "FUNDS", "MEMBER_OF", "PART_OF"], 2)
+            ),
+            *(Relation(type="FUNDS", source=f"a{i}", target=f"c{i % 15}") for i in range(0, 60, 7)),
+        ]
+    }
+    neo4j_store.apply(
+        Batch(actors=actors, collaborations=collaborations, relations=list(relations.values()))
+    )
+    service = MapperService(neo4j_store)
+    for scope in (Scope(), Scope(relation_types=("FUNDS",)), Scope(shared_collaborations=False)):
+        pure = mixing(
+            actor_graph(
+                neo4j_store.snapshot(),
+                relation_types=scope.relation_types,
+                shared_collaborations=scope.shared_collaborations,
+            )
+        )
+        assert service.mixing(scope) == pure

@@ -104,8 +104,12 @@ def actor_graph(
     for (u, v), (shared, relations) in sorted(links.items()):
         weight = len(shared) + len(relations)
         A.add_edge(
-            u, v, weight=weight, distance=1 / weight,
-            collaborations=sorted(shared), relations=sorted(relations),
+            u,
+            v,
+            weight=weight,
+            distance=1 / weight,
+            collaborations=sorted(shared),
+            relations=sorted(relations),
         )
     return A
 

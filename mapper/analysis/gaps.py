@@ -264,6 +264,10 @@ def _pair(pair, observed, expected, p_value, adjusted, ratio_threshold, alpha) -
 
 def _sectors_without_cross_links(labels: np.ndarray, pairs: list[dict]) -> list[str]:
     present = {SECTORS[i] for i in np.unique(labels)}
-    crossing = {s for p in pairs if p["observed"] and p["sectors"][0] != p["sectors"][1]
-                for s in p["sectors"]}
+    crossing = {
+        s
+        for p in pairs
+        if p["observed"] and p["sectors"][0] != p["sectors"][1]
+        for s in p["sectors"]
+    }
     return [sector for sector in SECTORS if sector in present and sector not in crossing]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mapper.analysis._shared import SECTORS, sectors_of
 
-__all__ = ["mixing"]
+__all__ = ["mixing", "mixing_from_counts"]
 
 
 def mixing(G) -> dict:
@@ -36,14 +36,30 @@ def mixing(G) -> dict:
     actors = dict.fromkeys(SECTORS, 0)
     for value in sector.values():
         actors[value] += 1
+    pairs: dict[tuple[str, str], list] = {}
+    for u, v, weight in G.edges(data="weight", default=1):
+        if u != v:
+            pair = pairs.setdefault(tuple(sorted((sector[u], sector[v]))), [0, 0])
+            pair[0] += 1
+            pair[1] += weight
+    return mixing_from_counts(actors, {pair: tuple(sums) for pair, sums in pairs.items()})
+
+
+def mixing_from_counts(actors: dict[str, int], pairs: dict[tuple[str, str], tuple]) -> dict:
+    """The `mixing` result from actors per sector and (links, weight) per unordered sector pair.
+
+    This is how a store that counts links itself (Neo4j, in Cypher) gives the same answer.
+
+    >>> result = mixing_from_counts({"public": 2, "academia": 2}, {("academia", "public"): (1, 3)})
+    >>> result["weights"]["public"]["academia"], result["ei_index"]["public"]
+    (3, 1.0)
+    """
+    actors = {a: actors.get(a, 0) for a in SECTORS}
     links = {a: dict.fromkeys(SECTORS, 0) for a in SECTORS}
     weights = {a: dict.fromkeys(SECTORS, 0) for a in SECTORS}
-    for u, v, weight in G.edges(data="weight", default=1):
-        if u == v:
-            continue
-        a, b = sector[u], sector[v]
+    for (a, b), (count, weight) in pairs.items():
         for x, y in {(a, b), (b, a)}:
-            links[x][y] += 1
+            links[x][y] += count
             weights[x][y] += weight
     return {
         "sectors": list(SECTORS),

@@ -62,8 +62,9 @@ def suggest_partners(
     pairs = [(actor_id, candidate) for candidate in candidates if candidate in two_steps]
     adamic_adar = {candidate: score for _, candidate, score in nx.adamic_adar_index(G, pairs)}
     suggestions = [
-        _suggestion(G, actor_id, candidate, adamic_adar.get(candidate, 0.0), region_weight,
-                    funder_weight)
+        _suggestion(
+            G, actor_id, candidate, adamic_adar.get(candidate, 0.0), region_weight, funder_weight
+        )
         for candidate in candidates
     ]
     suggestions = [suggestion for suggestion in suggestions if suggestion["score"] > 0]

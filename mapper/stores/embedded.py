@@ -8,16 +8,19 @@ write; the snapshot is rebuilt only when it has changed, whichever process wrote
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import networkx as nx
+import pydantic
 
 from mapper.errors import (
     ActorNotFound,
@@ -74,6 +77,30 @@ CREATE TABLE IF NOT EXISTS relations (
 CREATE INDEX IF NOT EXISTS relations_source ON relations (source);
 CREATE INDEX IF NOT EXISTS relations_target ON relations (target);
 """
+
+
+T = TypeVar("T")
+
+
+def _damaged(method: Callable[..., T]) -> Callable[..., T]:
+    """Turn SQLite's errors and unreadable stored records into StoreCorrupt / StoreUnavailable.
+
+    A file damaged after it was opened (or a record that no longer parses) then gives a clear
+    message at the CLI and a JSON error in the API, never a traceback.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: EmbeddedStore, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                raise StoreUnavailable(f"{self.path} is busy ({error}); try again") from None
+            raise self._corrupt(error) from None
+        except (sqlite3.DatabaseError, pydantic.ValidationError) as error:
+            raise self._corrupt(error) from None
+
+    return wrapper
 
 
 def default_path() -> Path:
@@ -219,6 +246,7 @@ class EmbeddedStore:
 
     # -- writes ------------------------------------------------------------------------------
 
+    @_damaged
     def apply(self, batch: Batch) -> ApplyReport:
         report = ApplyReport()
         with self._write() as db:
@@ -329,17 +357,21 @@ class EmbeddedStore:
                 "DELETE FROM relations WHERE source = ? OR target = ?", (record_id, record_id)
             ).rowcount
 
+    @_damaged
     def delete_actor(self, actor_id: str) -> int:
         return self._delete_node("actors", actor_id, ActorNotFound)
 
+    @_damaged
     def delete_collaboration(self, collaboration_id: str) -> int:
         return self._delete_node("collaborations", collaboration_id, CollaborationNotFound)
 
+    @_damaged
     def delete_relation(self, key: str) -> None:
         with self._write() as db:
             if db.execute("DELETE FROM relations WHERE key = ?", (key,)).rowcount == 0:
                 raise RelationNotFound(key)
 
+    @_damaged
     def clear(self) -> None:
         with self._write() as db:
             for table in ("relations", "collaborations", "actors"):
@@ -353,13 +385,16 @@ class EmbeddedStore:
             raise missing(value)
         return row[0]
 
+    @_damaged
     def get_actor(self, actor_id: str) -> Actor:
         return Actor.model_validate_json(self._one("actors", "id", actor_id, ActorNotFound))
 
+    @_damaged
     def get_collaboration(self, collaboration_id: str) -> Collaboration:
         record = self._one("collaborations", "id", collaboration_id, CollaborationNotFound)
         return Collaboration.model_validate_json(record)
 
+    @_damaged
     def get_relation(self, key: str) -> Relation:
         return Relation.model_validate_json(self._one("relations", "key", key, RelationNotFound))
 
@@ -373,6 +408,7 @@ class EmbeddedStore:
             ).fetchall()
         return total, [row[0] for row in rows]
 
+    @_damaged
     def list_actors(
         self,
         *,
@@ -399,6 +435,7 @@ class EmbeddedStore:
         total, records = self._page("actors", where, params, limit, offset)
         return Page([Actor.model_validate_json(record) for record in records], total)
 
+    @_damaged
     def list_collaborations(
         self,
         *,
@@ -421,6 +458,7 @@ class EmbeddedStore:
         total, records = self._page("collaborations", where, params, limit, offset)
         return Page([Collaboration.model_validate_json(record) for record in records], total)
 
+    @_damaged
     def list_relations(
         self,
         *,
@@ -437,6 +475,7 @@ class EmbeddedStore:
         rows = self._db.execute(f"SELECT record FROM relations {clause} ORDER BY key", params)
         return [Relation.model_validate_json(row[0]) for row in rows]
 
+    @_damaged
     def neighbours(self, actor_id: str, *, depth: int = 1) -> dict[str, int]:
         with self._read() as db:
             if db.execute("SELECT 1 FROM actors WHERE id = ?", (actor_id,)).fetchone() is None:
@@ -475,6 +514,7 @@ class EmbeddedStore:
         ).fetchall()
         return {end for row in direct for end in row} | {row[0] for row in shared}
 
+    @_damaged
     def counts(self) -> Counts:
         counts = Counts()
         with self._read() as db:
@@ -495,11 +535,13 @@ class EmbeddedStore:
         counts.actors_by_kind = dict(sorted(Counter(counts.actors_by_kind).items()))
         return counts
 
+    @_damaged
     def generation(self) -> int:
         """A number that changes with every committed write, in any process."""
         row = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         return int(row[0])
 
+    @_damaged
     def snapshot(self) -> nx.MultiDiGraph:
         """The whole graph, frozen; cached until the next write from any process."""
         with self._read() as db:

@@ -613,6 +613,44 @@ class Neo4jStore:
         return counts
 
     @_unavailable
+    def mixing_counts(
+        self, *, relation_types: tuple[str, ...], shared_collaborations: bool
+    ) -> tuple[dict[str, int], dict[tuple[str, str], tuple[int, float]]]:
+        """Actors per sector and (links, weight) per sector pair of the actor graph, in Cypher.
+
+        The same numbers as `mapper.analysis.mixing` over the actor graph with these relation
+        types, without region or year filters (docs/analysis.md): two actors are linked when
+        they share collaborations (one per collaboration) or have direct relations (one each).
+        """
+        types = [RelationType(name).value for name in relation_types]
+
+        def work(tx: ManagedTransaction):
+            actors = dict(tx.run("MATCH (a:Actor) RETURN a.sector, count(*)").values())
+            rows = tx.run(
+                """
+                CALL () {
+                    MATCH (a:Actor)-[:PARTICIPATES_IN|FUNDS]->(c:Collaboration)
+                          <-[:PARTICIPATES_IN|FUNDS]-(b:Actor)
+                    WHERE $shared AND a.id < b.id
+                    RETURN a, b, count(DISTINCT c) AS weight
+                    UNION ALL
+                    MATCH (a:Actor)-[r]-(b:Actor)
+                    WHERE type(r) IN $types AND a.id < b.id
+                    RETURN a, b, count(r) AS weight
+                }
+                WITH a, b, sum(weight) AS weight
+                WITH CASE WHEN a.sector <= b.sector THEN [a.sector, b.sector]
+                          ELSE [b.sector, a.sector] END AS pair, weight
+                RETURN pair, count(*) AS links, sum(weight) AS weight
+                """,
+                shared=shared_collaborations,
+                types=types,
+            ).values()
+            return actors, {tuple(pair): (links, weight) for pair, links, weight in rows}
+
+        return self._read(work)
+
+    @_unavailable
     def generation(self) -> int:
         """A number that changes with every committed write."""
         return self._query("MATCH (m:MapperMeta) RETURN m.generation AS g")[0]["g"]
