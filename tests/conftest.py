@@ -19,8 +19,8 @@ from mapper.stores.embedded import EmbeddedStore
 sys.path.insert(0, str(Path(__file__).parent))
 
 ENABLE_HINT = (
-    "Neo4j tests need Java 17 and Maven (the launcher in tools/neo4j-test-server) "
-    "or a running server: NEO4J_URI=bolt://127.0.0.1:7687 NEO4J_USER=neo4j NEO4J_PASSWORD=... pytest"
+    "Neo4j tests need Java 17 and Maven (the launcher in tools/neo4j-test-server) or a running "
+    "server: NEO4J_URI=bolt://127.0.0.1:7687 NEO4J_USER=neo4j NEO4J_PASSWORD=... pytest"
 )
 
 
@@ -56,7 +56,7 @@ def neo4j_uri(request: pytest.FixtureRequest) -> Iterator[str]:
 _VERSION_KEY = pytest.StashKey[str]()
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ARG001
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     version = config.stash.get(_VERSION_KEY, None)
     if version:
         terminalreporter.write_line(f"Neo4j tests ran against Neo4j {version}")

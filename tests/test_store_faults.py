@@ -36,7 +36,9 @@ def test_a_batch_that_fails_half_way_changes_nothing(store, monkeypatch):
 
 def _comparable(G: nx.MultiDiGraph) -> tuple:
     nodes = sorted((node, sorted(data.items())) for node, data in G.nodes(data=True))
-    edges = sorted((u, v, key, sorted(data.items())) for u, v, key, data in G.edges(keys=True, data=True))
+    edges = sorted(
+        (u, v, key, sorted(data.items())) for u, v, key, data in G.edges(keys=True, data=True)
+    )
     return repr(nodes), repr(edges)
 
 
