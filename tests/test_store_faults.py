@@ -49,3 +49,16 @@ def test_both_stores_return_the_same_snapshot(embedded_store, neo4j_store):
         assert right.nodes[node] == data, node
     for u, v, key, data in left.edges(keys=True, data=True):
         assert right.edges[u, v, key] == data, key
+
+
+def test_a_routing_uri_reaches_the_same_server(neo4j_store, neo4j_uri):
+    """neo4j:// (routing, as for a cluster or Aura) works unchanged against a single server."""
+    from mapper.settings import Settings, open_store
+
+    seeded(neo4j_store)
+    routed = open_store(Settings.from_env(neo4j_uri.replace("bolt://", "neo4j://")))
+    try:
+        assert routed.counts().actors == 4
+        assert routed.get_actor("vinnova").kinds == neo4j_store.get_actor("vinnova").kinds
+    finally:
+        routed.close()
