@@ -1,9 +1,11 @@
 """Seed CSV files: read row by row (UTF-8 with or without BOM, `,` or `;`), and written.
 
-`write_csv` writes cells exactly as they are, so its files read back as the same records. A
-cell that begins with `=`, `+`, `-` or `@` is a formula to a spreadsheet program; pass
+`write_csv` writes cells as they are, and its files read back as the same records. A cell that
+begins with `=`, `+`, `-` or `@` is a formula to a spreadsheet program; pass
 `spreadsheet_safe=True` to write files for Excel instead: a BOM so Excel sees UTF-8, and a `'`
-before such cells so they stay text. Those files do not read back exactly (the `'` stays).
+before such cells so they stay text. Those files read back as the same records too: the reader
+drops one `'` in front of a formula character (`'=SUM(A1)` reads as `=SUM(A1)`), so a cell that
+really starts with `'=` is written as `''=` (in both modes).
 """
 
 from __future__ import annotations
@@ -181,7 +183,9 @@ def _given(columns: list[str], cells: list[str]) -> dict[str, Any]:
     Ids and other often repeated cells are interned: a million relations name far fewer ids.
     """
     cleaned = zip(columns, map(str.strip, cells), strict=True)
-    fields = {column: value for column, value in cleaned if value}
+    fields = {
+        column: _unquoted(value) if value[0] == "'" else value for column, value in cleaned if value
+    }
     for column in _INTERNED.intersection(fields):
         fields[column] = sys.intern(fields[column])
     return fields
@@ -254,12 +258,13 @@ def _write_table(
     spreadsheet_safe: bool,
 ) -> None:
     encoding = "utf-8-sig" if spreadsheet_safe else "utf-8"
+    escape = _safe if spreadsheet_safe else _kept
     with open(path, "w", encoding=encoding, newline="") as file:
         writer = csv.writer(file, lineterminator="\n")
         writer.writerow(columns)
         for record in records:
             for cells in _record_rows(record, columns):
-                writer.writerow([_safe(cell) for cell in cells] if spreadsheet_safe else cells)
+                writer.writerow([escape(cell) for cell in cells])
 
 
 def _record_rows(
@@ -292,4 +297,27 @@ def _cell(value: Any) -> str:
 
 
 def _safe(cell: str) -> str:
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    """`cell` with a `'` in front if a spreadsheet takes it as a formula; `_unquoted` undoes it.
+
+    >>> _safe("=cmd|' /C calc'!A0"), _safe("'=x"), _safe("'quoted'")
+    ("'=cmd|' /C calc'!A0", "''=x", "'quoted'")
+    """
+    return "'" + cell if cell.lstrip("'").startswith(FORMULA_STARTS) else cell
+
+
+def _kept(cell: str) -> str:
+    """`cell`, with a `'` in front only where the reader would otherwise drop one.
+
+    >>> _kept("=SUM(A1)"), _kept("'=x"), _kept("'quoted'")
+    ('=SUM(A1)', "''=x", "'quoted'")
+    """
+    return "'" + cell if cell[:1] == "'" and cell.lstrip("'").startswith(FORMULA_STARTS) else cell
+
+
+def _unquoted(cell: str) -> str:
+    """A cell as written before `_safe`: one `'` less in front of a formula character.
+
+    >>> _unquoted("'=SUM(A1)"), _unquoted("''=x"), _unquoted("'quoted'")
+    ('=SUM(A1)', "'=x", "'quoted'")
+    """
+    return cell[1:] if cell.lstrip("'").startswith(FORMULA_STARTS) else cell

@@ -8,9 +8,10 @@ relation's ends are looked up among the batch's ids and the store's (`known_ids`
 
 from __future__ import annotations
 
-import difflib
 import gc
 import os
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from ingest.documents import Documents
 from ingest.files import SeedFile, read_rows, seed_files
 from ingest.messages import field_name, problem_of
 from ingest.rows import MODELS, Row
+from ingest.suggestions import IdSuggestions
 from mapper.errors import SeedFileError, SeedValidationFailed
 from mapper.model import (
     Actor,
@@ -32,7 +34,6 @@ from mapper.model import (
     RelationType,
     Source,
     merge_sources,
-    slugify,
 )
 
 __all__ = ["PROGRESS_EVERY", "ValidationResult", "from_graphml", "read_batch", "validate"]
@@ -168,7 +169,7 @@ class _Run:
         self.formats: dict[str, str] = {}
         self.references: list[_Reference] = []
         self.invalid_ids: set[str] = set()  # of rows already reported: not reported again
-        self._suggestions: dict[tuple[str, str], str | None] = {}
+        self.suggestions = IdSuggestions(self._ids_of)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -195,6 +196,13 @@ class _Run:
 
     def _record(self, shown: str, row: Row) -> Record | None:
         model = MODELS[row.record_type]
+        controls = list(_control_characters(row.fields))
+        for loc, problem in controls:
+            self._error(shown, row, field_name(loc, row.format), problem)
+        if controls:
+            if isinstance(row.fields.get("id"), str):
+                self.invalid_ids.add(row.fields["id"])
+            return None
         try:
             return model.model_validate(row.fields)
         except ValidationError as error:
@@ -347,7 +355,7 @@ class _Run:
         kind = self._kind_of(reference.value)
         if kind is None:
             problem = f"{reference.value!r} is not a known {reference.expected} id"
-            suggestion = self._suggest(reference.value, reference.expected)
+            suggestion = self.suggestions.closest(reference.value, reference.expected)
             if suggestion is not None:
                 problem += f"; did you mean {suggestion!r}?"
         else:
@@ -364,14 +372,8 @@ class _Run:
             return "collaboration"
         return self.known_ids.get(record_id)
 
-    def _suggest(self, value: str, expected: str) -> str | None:
-        """The closest known id of the expected kind; cached, and cheap on big batches."""
-        key = (value, expected)
-        if key not in self._suggestions:
-            self._suggestions[key] = _closest(value, self._ids_of(expected))
-        return self._suggestions[key]
-
     def _ids_of(self, expected: str) -> set[str]:
+        """Every id of the expected kind, in the batch and the store."""
         ids: set[str] = set()
         for kind in ("actor", "collaboration"):
             if kind in expected:
@@ -404,6 +406,47 @@ def _target_kind(relation_type: RelationType) -> str:
 
 
 _TARGET_KINDS = {relation_type: _target_kind(relation_type) for relation_type in RelationType}
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _control_characters(value: Any, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """(location, problem) for each text in `value` with a control character in it.
+
+    Tab, line feed and carriage return are text; every other C0 or C1 control character (NUL,
+    ESC, DEL, ...) is refused, since terminals, spreadsheets and other tools act on them.
+    """
+    if not loc and isinstance(value, dict) and _plain_text(value):
+        return  # the common case, a row of text cells without any: one search for the row
+    if isinstance(value, str):
+        found = _CONTROL.search(value)
+        if found is not None:
+            name = unicodedata.name(found.group(), "") or _CONTROL_NAMES.get(found.group(), "")
+            code = f"U+{ord(found.group()):04X}" + (f" ({name})" if name else "")
+            yield (
+                loc,
+                (
+                    f"contains the control character {code} at position {found.start() + 1}; "
+                    "remove it (tab, line feed and carriage return are the only ones allowed)"
+                ),
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _control_characters(key, loc or (key,))
+            yield from _control_characters(item, (*loc, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _control_characters(item, (*loc, index) if loc else (index,))
+
+
+def _plain_text(fields: dict) -> bool:
+    """Whether every key and value of `fields` is text, with no control character in any."""
+    texts = [*fields, *fields.values()]
+    return all(type(text) is str for text in texts) and not _CONTROL.search("".join(texts))
+
+
+_CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL"}
 
 
 def _expected_target(relation_type: Any) -> str:
@@ -452,19 +495,3 @@ def _value(value: Any) -> str:
 
 def _a(noun: str) -> str:
     return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
-
-
-def _closest(value: str, ids: set[str]) -> str | None:
-    """The id most like `value`: its slug if known, else difflib's best among similar ids.
-
-    Among more than 5000 ids only those with the same first letter and a similar length are
-    compared, to keep a file full of unknown ids from taking minutes.
-    """
-    slug = slugify(value)
-    if slug in ids:
-        return slug
-    candidates = list(ids)
-    if len(candidates) > 5000:
-        candidates = [i for i in ids if i[:1] == slug[:1] and abs(len(i) - len(slug)) <= 3]
-    close = difflib.get_close_matches(slug, candidates, n=1, cutoff=0.75)
-    return close[0] if close else None

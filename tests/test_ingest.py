@@ -442,6 +442,9 @@ class _CountingIds(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self.ids)
 
+    def items(self):  # one pass, no single lookups
+        return self.ids.items()
+
 
 @pytest.mark.parametrize("stored", [1, 100])
 def test_an_id_the_store_has_as_the_other_kind_is_an_error(tmp_path: Path, stored: int) -> None:

@@ -39,7 +39,13 @@ TRICKY = Batch(
                 Source(document="001_b.txt", quote="+46 8 123 45 67", url="https://example.org/b"),
             ),
         ),
-        Actor(id="minus-ab", name="-Minus AB", sector="private", country="NO"),
+        Actor(
+            id="minus-ab",
+            name="-Minus AB",
+            sector="private",
+            country="NO",
+            description="'=A1 is written with its quote",
+        ),
     ],
     collaborations=[
         Collaboration(
@@ -92,8 +98,11 @@ def _gexf_edges(graph: nx.DiGraph) -> dict:
 # -- seed CSV ------------------------------------------------------------------------------------
 
 
-def test_csv_export_reads_back_as_the_same_batch(snapshot, tmp_path: Path) -> None:
-    write_csv(snapshot, tmp_path)
+@pytest.mark.parametrize("spreadsheet_safe", [False, True])
+def test_csv_export_reads_back_as_the_same_batch(
+    snapshot, tmp_path: Path, spreadsheet_safe: bool
+) -> None:
+    write_csv(snapshot, tmp_path, spreadsheet_safe=spreadsheet_safe)
     assert read_batch(tmp_path) == batch_from_graph(snapshot)
 
 
@@ -122,6 +131,14 @@ def test_spreadsheet_safe_csv_has_a_bom_and_neutralised_formulas(snapshot, tmp_p
     assert "\"'=SUM(A1:A2)" in text
     assert ",'@vi_i_are" not in text  # `|`-joined: the cell starts with "Vi i Åre"
     assert "'+46 8 123 45 67" in text
+    assert ",''=A1 is written with its quote," in text
+
+
+def test_plain_csv_doubles_only_a_quote_the_reader_would_drop(snapshot, tmp_path: Path) -> None:
+    write_csv(snapshot, tmp_path)
+    text = (tmp_path / "actors.csv").read_text(encoding="utf-8")
+    assert ",''=A1 is written with its quote," in text
+    assert ",-Minus AB," in text
 
 
 # -- GraphML -------------------------------------------------------------------------------------
