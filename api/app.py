@@ -14,8 +14,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.security import APISettings, RequestRefused
 from mapper import __version__
 from mapper.errors import (
     InvalidBatch,
@@ -29,7 +31,7 @@ from mapper.errors import (
 )
 from mapper.service import MapperService
 
-__all__ = ["create_app", "error_body"]
+__all__ = ["ERROR_RESPONSES", "ErrorOut", "create_app", "error_body"]
 
 log = logging.getLogger("mapper.api")
 
@@ -39,7 +41,33 @@ innovation. Read the actors and collaborations, ask which sector pairs are under
 compared with chance, who brokers between sectors, and whom an actor could partner with.
 
 Every error has the shape `{"error": {"status", "type", "message", "parameter"?}}`.
+
+Reads are public. Writes (`POST /load`) need `Authorization: Bearer <token>` matching the
+server's MAPPER_API_TOKEN; without one configured they are disabled (403). See docs/security.md.
 """
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    type: str
+    message: str
+    parameter: str | None = None
+    id: str | None = None
+    problems: list[dict[str, Any]] | None = None
+
+
+class ErrorOut(BaseModel):
+    """The one error shape of every endpoint."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No record with that id, or no such path", "model": ErrorOut},
+    422: {"description": "A parameter or an uploaded file is invalid", "model": ErrorOut},
+    500: {"description": "The store file is damaged, or an unexpected error", "model": ErrorOut},
+    503: {"description": "The store cannot be reached (Neo4j down)", "model": ErrorOut},
+}
 
 
 def error_body(status: int, kind: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -71,8 +99,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         if isinstance(error, NotFound):
             extra["id"] = error.id
         if isinstance(error, SeedValidationFailed):
-            extra["problems"] = [str(problem) for problem in error.errors]
+            extra["problems"] = [_problem(problem) for problem in error.errors]
         return _error(_status_of(error), type(error).__name__, str(error), **extra)
+
+    @app.exception_handler(RequestRefused)
+    async def refused(request: Request, error: RequestRefused) -> JSONResponse:
+        response = _error(error.status, error.kind, error.message)
+        response.headers.update(error.headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -108,20 +142,57 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(500, "InternalError", "an unexpected error occurred; it has been logged")
 
 
-def create_app(service: MapperService) -> FastAPI:
-    """The API over `service`; routers are added here, each a thin layer over the service."""
-    from api.routes import analysis, records
+def _problem(problem: SeedFileError) -> dict[str, Any]:
+    """One seed file problem with its parts apart: file, line, field, problem, message."""
+    return {
+        "file": problem.path,
+        "line": problem.line,
+        "field": problem.field,
+        "problem": problem.problem,
+        "message": str(problem),
+    }
+
+
+def create_app(service: MapperService, settings: APISettings | None = None) -> FastAPI:
+    """The API over `service`; routers are added here, each a thin layer over the service.
+
+    `settings` holds the write token and the upload limit; without it writes are disabled.
+    """
+    from api.routes import admin, analysis, records
 
     app = FastAPI(
         title="Ecosystem mapper",
         version=__version__,
         description=DESCRIPTION,
+        responses=ERROR_RESPONSES,
     )
     app.state.service = service
+    app.state.api_settings = settings or APISettings()
     _install_error_handlers(app)
     app.include_router(records.router)
     app.include_router(analysis.router)
     from api.routes import maps
 
     app.include_router(maps.router)
+    app.include_router(admin.router)
+    _json_errors_in_openapi(app)
     return app
+
+
+def _json_errors_in_openapi(app: FastAPI) -> None:
+    """Document every error response as JSON, also on the HTML pages (/map answers a 422 in
+    JSON, not in HTML); FastAPI would give them the route's own media type."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            error = {"schema": {"$ref": "#/components/schemas/ErrorOut"}}
+            for operation in (op for path in schema["paths"].values() for op in path.values()):
+                for status, response in operation.get("responses", {}).items():
+                    if status[0] in "45":
+                        response["content"] = {"application/json": error}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -123,7 +123,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         f"API http://{host}:{port}/docs"
     )
     if not settings.writes_enabled:
-        click.echo("Writes over HTTP (POST /load) are disabled; set MAPPER_API_TOKEN to enable them.")
+        click.echo("Writes over HTTP (POST /load) are off; set MAPPER_API_TOKEN to enable them.")
     uvicorn.run(create_app(service, settings), host=host, port=port, log_level="info")
 
 

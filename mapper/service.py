@@ -263,7 +263,8 @@ class MapperService:
         """Write the whole store as `csv` (a folder of seed files), `kumu`, `graphml` or `gexf`."""
         G = self.snapshot()
         if format == "csv":
-            write_csv(G, destination)
+            # Spreadsheet-safe: a cell such as `=cmd|...` stays text in Excel, and reads back as is.
+            write_csv(G, destination, spreadsheet_safe=True)
         elif format == "kumu":
             destination.write_text(
                 json.dumps(to_kumu(G), ensure_ascii=False, indent=2), encoding="utf-8"
@@ -346,6 +347,7 @@ class MapperService:
         """Sector pairs with fewer links than a degree-preserving null model (analysis.gaps)."""
         _within("permutations", permutations, 1, LIMITS.permutations)
         _within("bins", bins, 1, 100)
+        _within("seed", seed, 0, 2**32 - 1)
         params = {
             "permutations": permutations,
             "seed": seed,

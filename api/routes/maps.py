@@ -47,7 +47,7 @@ def gap_map(
     scope: ScopeDep,
     lang: Lang = "sv",
     permutations: Permutations = DEFAULT_PERMUTATIONS,
-    seed: int = 0,
+    seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="Random seed")] = 0,
 ) -> HTMLResponse:
     """The gap map: links per sector pair against chance, as a map and a table."""
     return HTMLResponse(service.gap_map(scope, lang=lang, permutations=permutations, seed=seed))

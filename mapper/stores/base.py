@@ -40,6 +40,7 @@ __all__ = [
     "build_snapshot",
     "check_batch",
     "referenced_ids",
+    "search_text",
 ]
 
 
@@ -165,6 +166,11 @@ class GraphStore(Protocol):
     def close(self) -> None: ...
 
 
+def search_text(actor: Actor) -> str:
+    """What a name search (`q`) looks in: name, English name and aliases, case-folded."""
+    return "\n".join([actor.name, actor.name_en or "", *actor.aliases]).casefold()
+
+
 def referenced_ids(batch: Batch) -> set[str]:
     """Every id a batch's relations point at."""
     return {end for relation in batch.relations for end in (relation.source, relation.target)}
@@ -191,7 +197,7 @@ def check_batch(
             raise UnknownReference(relation.key, "source", relation.source, "actor")
         wants_collaboration = relation.target_is_collaboration
         if wants_collaboration is None:
-            if relation.target not in actor_ids | collaboration_ids:
+            if relation.target not in actor_ids and relation.target not in collaboration_ids:
                 raise UnknownReference(
                     relation.key, "target", relation.target, "actor or collaboration"
                 )

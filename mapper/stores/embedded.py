@@ -40,7 +40,14 @@ from mapper.model import (
     TypeReport,
     year_of,
 )
-from mapper.stores.base import Counts, Page, build_snapshot, check_batch, referenced_ids
+from mapper.stores.base import (
+    Counts,
+    Page,
+    build_snapshot,
+    check_batch,
+    referenced_ids,
+    search_text,
+)
 
 __all__ = ["DEFAULT_PATH", "EmbeddedStore", "default_path"]
 
@@ -110,10 +117,6 @@ def default_path() -> Path:
 
 
 DEFAULT_PATH = default_path()
-
-
-def _search_text(actor: Actor) -> str:
-    return "\n".join([actor.name, actor.name_en or "", *actor.aliases]).casefold()
 
 
 def _like_pattern(text: str) -> str:
@@ -311,7 +314,7 @@ class EmbeddedStore:
                 actor.sector.value,
                 "|" + "|".join(kind.value for kind in actor.kinds) + "|",
                 actor.region,
-                _search_text(actor),
+                search_text(actor),
                 actor.model_dump_json(),
             )
             for actor in actors

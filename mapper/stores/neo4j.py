@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -47,7 +48,14 @@ from mapper.model import (
     TypeReport,
     year_of,
 )
-from mapper.stores.base import Counts, Page, build_snapshot, check_batch, referenced_ids
+from mapper.stores.base import (
+    Counts,
+    Page,
+    build_snapshot,
+    check_batch,
+    referenced_ids,
+    search_text,
+)
 
 __all__ = ["Neo4jStore"]
 
@@ -69,6 +77,9 @@ _SCHEMA = [
 ]
 
 T = TypeVar("T")
+
+_GENERATION = "MATCH (m:MapperMeta) RETURN m.generation AS generation"
+_CONSISTENT_READ_TRIES = 30
 
 
 def _unavailable(method: Callable[..., T]) -> Callable[..., T]:
@@ -97,10 +108,6 @@ def _unavailable(method: Callable[..., T]) -> Callable[..., T]:
 def _chunks(rows: list[T], size: int = CHUNK) -> Iterable[list[T]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
-
-
-def _search_text(actor: Actor) -> str:
-    return "\n".join([actor.name, actor.name_en or "", *actor.aliases]).casefold()
 
 
 def _relation_type_of_key(key: str) -> RelationType:
@@ -177,6 +184,32 @@ class Neo4jStore:
         self._ensure_schema()
         with self._session() as session:
             return session.execute_read(work, *args)
+
+    def _read_consistent(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(tx, *args)` in a read transaction that saw one committed state of the graph.
+
+        Neo4j reads are read-committed: each statement sees what is committed when it runs, so
+        a load committing between two statements of `work` would be half visible (a count of
+        relations without their actors). Every write bumps MapperMeta.generation in its own
+        transaction, so the same generation before and after `work` means no write committed in
+        between; otherwise `work` runs again. Raises StoreUnavailable if writes never pause.
+        """
+
+        def bracketed(tx: ManagedTransaction) -> tuple[bool, T]:
+            before = tx.run(_GENERATION).single()
+            result = work(tx, *args)
+            after = tx.run(_GENERATION).single()
+            return before == after, result
+
+        for attempt in range(_CONSISTENT_READ_TRIES):
+            unchanged, result = self._read(bracketed)
+            if unchanged:
+                return result
+            time.sleep(min(0.002 * 2**attempt, 0.2))
+        raise StoreUnavailable(
+            f"Neo4j at {self.location} changed during each of {_CONSISTENT_READ_TRIES} reads; "
+            "try again when the current loads are done"
+        )
 
     def _query(self, query: str, **params: Any) -> list[dict[str, Any]]:
         return self._read(lambda tx: tx.run(query, params).data())
@@ -258,7 +291,7 @@ class Neo4jStore:
                     "region": a.region,
                     "country": a.country,
                     "kinds": [kind.value for kind in a.kinds],
-                    "search": _search_text(a),
+                    "search": search_text(a),
                     "record": a.model_dump_json(),
                 },
                 "record": a.model_dump_json(),
@@ -471,7 +504,7 @@ class Neo4jStore:
             ).value()
             return total, records
 
-        return self._read(work)
+        return self._read_consistent(work)
 
     @_unavailable
     def list_actors(
@@ -531,22 +564,29 @@ class Neo4jStore:
         source: str | None = None,
         target: str | None = None,
     ) -> list[Relation]:
-        types = [RelationType(type)] if type is not None else list(RelationType)
-        records: list[str] = []
-        for relation_type in types:
-            records += self._query(
-                f"""
-                MATCH (s)-[r:{relation_type.value}]->(t)
-                WHERE ($source IS NULL OR s.id = $source) AND ($target IS NULL OR t.id = $target)
-                RETURN r.key AS key, r.record AS record
-                """,
-                source=source,
-                target=target,
-            )
-        return [
-            Relation.model_validate_json(row["record"])
-            for row in sorted(records, key=lambda row: row["key"])
-        ]
+        # Start from an end given by id (an index seek), never from a scan of every relation.
+        name = RelationType(type).value if type is not None else None  # closed enum only
+        pattern = f"[r:{name}]" if name else "[r]"
+        if source is not None:
+            match = f"MATCH (s:Actor {{id: $source}})-{pattern}->(t)"
+            where = "($target IS NULL OR t.id = $target)"
+        elif target is not None:
+            match = f"""
+                CALL () {{
+                    MATCH (t:Actor {{id: $target}}) RETURN t
+                    UNION ALL
+                    MATCH (t:Collaboration {{id: $target}}) RETURN t
+                }}
+                MATCH (s)-{pattern}->(t)"""
+            where = "true"
+        else:
+            match, where = f"MATCH (s)-{pattern}->(t)", "true"
+        rows = self._query(
+            f"{match} WHERE r.key IS NOT NULL AND {where} RETURN r.record AS record ORDER BY r.key",
+            source=source,
+            target=target,
+        )
+        return [Relation.model_validate_json(row["record"]) for row in rows]
 
     @_unavailable
     def neighbours(self, actor_id: str, *, depth: int = 1) -> dict[str, int]:
@@ -577,7 +617,7 @@ class Neo4jStore:
                     break
             return found
 
-        found = self._read(work)
+        found = self._read_consistent(work)
         del found[actor_id]
         return found
 
@@ -606,7 +646,7 @@ class Neo4jStore:
             )
             return counts
 
-        counts = self._read(work)
+        counts = self._read_consistent(work)
         counts.actors = sum(counts.actors_by_sector.values())
         counts.collaborations = sum(counts.collaborations_by_kind.values())
         counts.relations = sum(counts.relations_by_type.values())
@@ -648,7 +688,7 @@ class Neo4jStore:
             ).values()
             return actors, {tuple(pair): (links, weight) for pair, links, weight in rows}
 
-        return self._read(work)
+        return self._read_consistent(work)
 
     @_unavailable
     def generation(self) -> int:
@@ -671,7 +711,7 @@ class Neo4jStore:
                 tx.run("MATCH ()-[r]->() WHERE r.key IS NOT NULL RETURN r.record").value(),
             )
 
-        result = self._read(work)
+        result = self._read_consistent(work)
         if isinstance(result, int):
             return self._snapshot[1]  # type: ignore[index]
         generation, actors, collaborations, relations = result
