@@ -41,7 +41,12 @@ __all__ = ["SECTOR_SHARES", "generate", "parse_size"]
 
 SECTOR_SHARES = {"public": 0.30, "private": 0.25, "civil_society": 0.30, "academia": 0.15}
 SUBSECTORS = {
-    "public": [("municipality", 0.55), ("region", 0.1), ("agency", 0.25), ("municipal_association", 0.1)],
+    "public": [
+        ("municipality", 0.55),
+        ("region", 0.1),
+        ("agency", 0.25),
+        ("municipal_association", 0.1),
+    ],
     "private": [("company", 0.7), ("social_enterprise", 0.2), ("cooperative", 0.1)],
     "civil_society": [("association", 0.7), ("foundation", 0.2), ("network", 0.1)],
     "academia": [("university", 0.6), ("research_institute", 0.4)],
@@ -54,10 +59,19 @@ NAME_STEMS = {
 }
 PLACES = ["Östra", "Västra", "Norra", "Södra", "Mälar", "Skog", "Sjö", "Älv", "Berg", "Hav"]
 COLLABORATION_KINDS = [
-    ("project", 0.50), ("event", 0.20), ("partnership", 0.15),
-    ("programme", 0.07), ("network", 0.05), ("policy", 0.03),
+    ("project", 0.50),
+    ("event", 0.20),
+    ("partnership", 0.15),
+    ("programme", 0.07),
+    ("network", 0.05),
+    ("policy", 0.03),
 ]
-ROLES_AFTER_LEAD = [("partner", 0.45), ("participant", 0.45), ("speaker", 0.05), ("organiser", 0.05)]
+ROLES_AFTER_LEAD = [
+    ("partner", 0.45),
+    ("participant", 0.45),
+    ("speaker", 0.05),
+    ("organiser", 0.05),
+]
 
 SOURCE_URL = "https://example.org/synthetic"
 RELATIONS_PER_ACTOR = 10
@@ -210,16 +224,26 @@ def _collaborations(eco: _Ecosystem, collaborations, relations) -> int:
         for position, member in enumerate(members):
             role = "lead" if position == 0 else _weighted(rng, ROLES_AFTER_LEAD)
             relations.writerow(
-                {"type": "PARTICIPATES_IN", "source": eco.ids[member], "target": row["id"],
-                 "role": role, "source_url": SOURCE_URL}
+                {
+                    "type": "PARTICIPATES_IN",
+                    "source": eco.ids[member],
+                    "target": row["id"],
+                    "role": role,
+                    "source_url": SOURCE_URL,
+                }
             )
         written += len(members)
         if eco.funders and rng.random() < 0.35:
             funder = eco.funders[int(rng.random() * len(eco.funders))]
             relations.writerow(
-                {"type": "FUNDS", "source": eco.ids[funder], "target": row["id"],
-                 "amount": str(rng.randint(5, 2000) * 10_000), "year": row["start"],
-                 "source_url": SOURCE_URL}
+                {
+                    "type": "FUNDS",
+                    "source": eco.ids[funder],
+                    "target": row["id"],
+                    "amount": str(rng.randint(5, 2000) * 10_000),
+                    "year": row["start"],
+                    "source_url": SOURCE_URL,
+                }
             )
             written += 1
         index += 1
@@ -238,8 +262,14 @@ def _direct(eco: _Ecosystem, relations) -> int:
         if {eco.sectors[a], eco.sectors[b]} == gap and rng.random() < GAP_STRENGTH:
             continue
         pairs.add((a, b))
-        relations.writerow({"type": "COLLABORATES_WITH", "source": eco.ids[a],
-                            "target": eco.ids[b], "source_url": SOURCE_URL})
+        relations.writerow(
+            {
+                "type": "COLLABORATES_WITH",
+                "source": eco.ids[a],
+                "target": eco.ids[b],
+                "source_url": SOURCE_URL,
+            }
+        )
         written += 1
     grants: set[tuple[int, int, int]] = set()
     for _ in range(int(0.2 * n) if eco.funders else 0):
@@ -248,9 +278,16 @@ def _direct(eco: _Ecosystem, relations) -> int:
         if recipient == funder or (funder, recipient, year) in grants:
             continue
         grants.add((funder, recipient, year))
-        relations.writerow({"type": "FUNDS", "source": eco.ids[funder], "target": eco.ids[recipient],
-                            "amount": str(rng.randint(1, 500) * 10_000), "year": str(year),
-                            "source_url": SOURCE_URL})
+        relations.writerow(
+            {
+                "type": "FUNDS",
+                "source": eco.ids[funder],
+                "target": eco.ids[recipient],
+                "amount": str(rng.randint(1, 500) * 10_000),
+                "year": str(year),
+                "source_url": SOURCE_URL,
+            }
+        )
         written += 1
     written += _memberships(eco, relations)
     return written
@@ -266,8 +303,14 @@ def _memberships(eco: _Ecosystem, relations) -> int:
             if member == hub or (relation_type, member, hub) in seen:
                 continue
             seen.add((relation_type, member, hub))
-            relations.writerow({"type": relation_type, "source": eco.ids[member],
-                                "target": eco.ids[hub], "source_url": SOURCE_URL})
+            relations.writerow(
+                {
+                    "type": relation_type,
+                    "source": eco.ids[member],
+                    "target": eco.ids[hub],
+                    "source_url": SOURCE_URL,
+                }
+            )
             written += 1
     return written
 
@@ -309,7 +352,9 @@ class _Counting:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.generate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.generate", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("size", help="number of actors: 1k, 10k, 100k or a number")
     parser.add_argument("folder", type=Path)
     parser.add_argument("--seed", type=int, default=0)

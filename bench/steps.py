@@ -1,0 +1,335 @@
+"""One benchmark step per process, so that each step's peak memory (ru_maxrss) is its own.
+
+    python -m bench.steps STEP '{"folder": ..., ...}'   -> one JSON object on the last stdout line
+
+Steps: parse, csv_read, load, neo4j_baseline, analysis, actor_map, api. `bench.run` calls them;
+each returns seconds and counts, and `peak_rss_mb`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import resource
+import statistics
+import sys
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+__all__ = ["STEPS"]
+
+
+def _open_store(location: str):
+    if location.startswith(("bolt://", "neo4j://")):
+        from mapper.stores.neo4j import Neo4jStore
+
+        return Neo4jStore(location)
+    from mapper.stores.embedded import EmbeddedStore
+
+    return EmbeddedStore(location)
+
+
+def _timed(function, *args, **kwargs) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - started, result
+
+
+# -- loading ---------------------------------------------------------------------------------------
+
+
+def parse(folder: str) -> dict:
+    """ingest.validate: read and check the files into a Batch, without a store."""
+    from ingest import validate
+
+    seconds, result = _timed(validate, folder)
+    if result.errors:
+        raise SystemExit(f"{len(result.errors)} problems, e.g. {result.errors[0]}")
+    batch = result.batch
+    return {
+        "seconds": seconds,
+        "errors": len(result.errors),
+        "actors": len(batch.actors),
+        "collaborations": len(batch.collaborations),
+        "relations": len(batch.relations),
+    }
+
+
+def csv_read(folder: str) -> dict:
+    """Only the csv module: every row as a dict, nothing checked (the floor of any loader)."""
+    started, rows = time.perf_counter(), 0
+    for name in ("actors.csv", "collaborations.csv", "relations.csv"):
+        with open(Path(folder) / name, encoding="utf-8", newline="") as file:
+            rows += sum(1 for _ in csv.DictReader(file))
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def load(folder: str, store: str) -> dict:
+    """MapperService.load into an empty store; the store's apply is timed on its own too."""
+    from mapper.service import MapperService
+
+    service = MapperService(_open_store(store))
+    service.store.clear()
+    applied: dict[str, float] = {}
+    apply = service.store.apply
+
+    def timed_apply(batch):
+        seconds, report = _timed(apply, batch)
+        applied["seconds"] = seconds
+        return report
+
+    service.store.apply = timed_apply
+    seconds, report = _timed(service.load, [Path(folder)])
+    counts = service.store.counts()
+    service.close()
+    return {
+        "seconds": seconds,
+        "apply_seconds": applied["seconds"],
+        "validate_seconds": seconds - applied["seconds"],
+        "created": report.relations.created + report.actors.created + report.collaborations.created,
+        "actors": counts.actors,
+        "relations": counts.relations,
+    }
+
+
+_BASELINE_BATCH = 10_000
+
+
+def neo4j_baseline(folder: str, store: str) -> dict:
+    """A hand-written loader: csv rows, plain driver, UNWIND batches of 10 000, one tx each."""
+    import neo4j
+
+    driver = neo4j.GraphDatabase.driver(store, auth=None)
+    started = time.perf_counter()
+    written = {"seconds": 0.0}
+
+    def run(query: str, rows: list[dict]) -> None:
+        t = time.perf_counter()
+        for start in range(0, len(rows), _BASELINE_BATCH):
+            chunk = rows[start : start + _BASELINE_BATCH]
+            driver.execute_query(query, rows=chunk, database_="neo4j")
+        written["seconds"] += time.perf_counter() - t
+
+    for statement in (
+        "CREATE CONSTRAINT b_actor IF NOT EXISTS FOR (a:Actor) REQUIRE a.id IS UNIQUE",
+        "CREATE CONSTRAINT b_collab IF NOT EXISTS FOR (c:Collaboration) REQUIRE c.id IS UNIQUE",
+    ):
+        driver.execute_query(statement)
+    actors = _csv_rows(Path(folder) / "actors.csv")
+    run("UNWIND $rows AS row MERGE (a:Actor {id: row.id}) SET a += row", actors)
+    actor_ids = {row["id"] for row in actors}
+    del actors
+    collaborations = _csv_rows(Path(folder) / "collaborations.csv")
+    run("UNWIND $rows AS row MERGE (c:Collaboration {id: row.id}) SET c += row", collaborations)
+    del collaborations
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for row in _csv_rows(Path(folder) / "relations.csv"):
+        label = "Actor" if row["target"] in actor_ids else "Collaboration"
+        groups[row.pop("type"), label].append(row)
+    for (relation_type, label), rows in groups.items():
+        run(
+            f"""UNWIND $rows AS row
+            MATCH (s:Actor {{id: row.source}}) MATCH (t:{label} {{id: row.target}})
+            CREATE (s)-[r:{relation_type}]->(t) SET r += row""",
+            rows,
+        )
+    seconds = time.perf_counter() - started
+    relations = driver.execute_query("MATCH ()-[r]->() RETURN count(r) AS n").records[0]["n"]
+    driver.close()
+    return {"seconds": seconds, "write_seconds": written["seconds"], "relations": relations}
+
+
+def _csv_rows(path: Path) -> list[dict]:
+    """Rows as dicts without the empty cells (Neo4j stores no nulls)."""
+    with open(path, encoding="utf-8", newline="") as file:
+        return [{k: v for k, v in row.items() if v} for row in csv.DictReader(file)]
+
+
+# -- analysis --------------------------------------------------------------------------------------
+
+
+def analysis(store: str, permutations: int = 200) -> dict:
+    """Snapshot, actor graph, gaps and mixing, against networkx's attribute_mixing_matrix."""
+    import networkx as nx
+
+    from mapper.analysis.actor_graph import actor_graph
+    from mapper.analysis.gaps import gaps
+    from mapper.analysis.mixing import mixing
+
+    opened = _open_store(store)
+    snapshot_seconds, G = _timed(opened.snapshot)
+    graph_seconds, A = _timed(actor_graph, G)
+    gaps_seconds, result = _timed(gaps, A, permutations=permutations)
+    mixing_seconds, _ = _timed(mixing, A)
+    nx_seconds, _ = _timed(nx.attribute_mixing_matrix, A, "sector")
+    opened.close()
+    found = [p["sectors"] for p in result["pairs"] if p["gap"]]
+    gap_pair = next(p for p in result["pairs"] if set(p["sectors"]) == {"private", "academia"})
+    return {
+        "snapshot_seconds": snapshot_seconds,
+        "actor_graph_seconds": graph_seconds,
+        "gaps_seconds": gaps_seconds,
+        "mixing_seconds": mixing_seconds,
+        "nx_mixing_seconds": nx_seconds,
+        "actor_graph_nodes": A.number_of_nodes(),
+        "actor_graph_links": A.number_of_edges(),
+        "gaps_found": found,
+        "planted_gap_ratio": gap_pair["ratio"],
+        "planted_gap_found": found == [["private", "academia"]],
+    }
+
+
+def actor_map(store: str) -> dict:
+    """MapperService.actor_map of the whole ecosystem: cold (actor graph built) and warm."""
+    from mapper.service import MapperService, Scope
+
+    service = MapperService(_open_store(store))
+    service.snapshot()
+    cold_seconds, html = _timed(service.actor_map, Scope())
+    warm_seconds, html = _timed(service.actor_map, Scope())
+    service.close()
+    return {"cold_seconds": cold_seconds, "seconds": warm_seconds, "html_mb": len(html) / 1e6}
+
+
+# -- API -------------------------------------------------------------------------------------------
+
+
+def api(base: str, store: str, folder: str, requests: int, duration: float, clients: int) -> dict:
+    """Latency under `clients` concurrent clients, per endpoint; then the analysis cache."""
+    import httpx
+
+    ids = _actor_ids(folder)
+    rng = random.Random(0)
+    sample = rng.sample(ids, min(500, len(ids)))
+    with httpx.Client(base_url=base, timeout=120) as client:
+        cache = _cache(client, store)
+    endpoints = {
+        "bare": lambda r: "/bench/bare",
+        "actor": lambda r: f"/actors/{r.choice(sample)}",
+        "neighbours": lambda r: f"/actors/{r.choice(sample)}/neighbours",
+        "gaps": lambda r: "/analysis/gaps",
+        "paths": lambda r: f"/paths?source={r.choice(sample)}&target={r.choice(sample)}",
+    }
+    results = {
+        name: _hammer(base, url, requests, duration, clients) for name, url in endpoints.items()
+    }
+    return {"endpoints": results, "cache": cache, "clients": clients}
+
+
+def _actor_ids(folder: str) -> list[str]:
+    with open(Path(folder) / "actors.csv", encoding="utf-8", newline="") as file:
+        return [row["id"] for row in csv.DictReader(file)]
+
+
+def _cache(client, store: str) -> dict:
+    """/analysis/gaps: the first call, a repeat, and the first call after a write elsewhere."""
+    from mapper.model import Actor
+
+    first, before = _timed(_get, client, "/analysis/gaps")
+    repeat, _ = _timed(_get, client, "/analysis/gaps")
+    writer = _open_store(store)
+    probe = Actor(id="bench-write-probe", name=f"Probe {time.time()}", sector="public")
+    writer.upsert_actor(probe)
+    writer.close()
+    after_write, body = _timed(_get, client, "/analysis/gaps")
+    again, _ = _timed(_get, client, "/analysis/gaps")
+    return {
+        "first_seconds": first,
+        "repeat_seconds": repeat,
+        "after_write_seconds": after_write,
+        "repeat_after_write_seconds": again,
+        "write_seen": body["actors"] == before["actors"] + 1,
+    }
+
+
+def _get(client, url: str) -> dict:
+    response = client.get(url)
+    response.raise_for_status()
+    return response.json()
+
+
+def _hammer(base: str, make_url, requests: int, duration: float, clients: int) -> dict:
+    """`requests` GETs (or `duration` seconds, whichever ends first) from `clients` threads.
+
+    Each thread keeps one HTTP/1.1 connection (http.client: the cheapest client at hand, so
+    that the client's own time weighs little in the latencies).
+    """
+    import http.client
+    from urllib.parse import urlsplit
+
+    address = urlsplit(base)
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    counter = iter(range(requests))
+    deadline = time.perf_counter() + duration
+
+    def worker(number: int) -> None:
+        rng = random.Random(number)
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+        while time.perf_counter() < deadline:
+            with lock:
+                if next(counter, None) is None:
+                    break
+            url = make_url(rng)
+            started = time.perf_counter()
+            try:
+                connection.request("GET", url)
+                response = connection.getresponse()
+                response.read()
+                ok, problem = response.status == 200, f"{response.status} {url}"
+            except (OSError, http.client.HTTPException) as error:
+                connection.close()
+                ok, problem = False, f"{type(error).__name__} {url}"
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                if not ok:
+                    errors.append(problem)
+        connection.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": len(errors),
+        "error_examples": errors[:5],
+        "p50_ms": 1000 * statistics.median(latencies) if latencies else None,
+        "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
+        if latencies
+        else None,
+        "max_ms": 1000 * latencies[-1] if latencies else None,
+        "per_second": len(latencies) / wall if wall else None,
+    }
+
+
+STEPS = {
+    "parse": parse,
+    "csv_read": csv_read,
+    "load": load,
+    "neo4j_baseline": neo4j_baseline,
+    "analysis": analysis,
+    "actor_map": actor_map,
+    "api": api,
+}
+
+
+def main() -> None:
+    step, arguments = sys.argv[1], json.loads(sys.argv[2])
+    result = STEPS[step](**arguments)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
