@@ -33,7 +33,6 @@ from mapper.settings import Settings, open_store
 from mapper.stores.base import Counts, GraphStore, Page
 from visualize.actor_map import (
     AGGREGATE_THRESHOLD,
-    LAYOUT_THRESHOLD,
     SIZE_MEASURES,
     render_actor_map,
 )
@@ -121,6 +120,11 @@ _CACHE_SIZE = 64
 # P permutations can give is 10 / (P + 1): 200 permutations could never reach alpha = 0.05 with
 # a margin, 1000 can (0.01).
 DEFAULT_PERMUTATIONS = 1000
+
+# Betweenness work (source actors x links) done exactly before it is estimated from a sample:
+# about 10 s for /analysis/brokers, 2 s for marking brokers on a map, on one core.
+BETWEENNESS_BUDGET = 20_000_000
+MAP_BETWEENNESS_BUDGET = 4_000_000
 
 
 def _within(name: str, value: int, low: int, high: int) -> int:
@@ -227,12 +231,21 @@ class MapperService:
         incoming = self.store.list_relations(target=record_id)
         return sorted({r.key: r for r in outgoing + incoming}.values(), key=lambda r: r.key)
 
-    def neighbours(self, actor_id: str, *, depth: int = 1) -> list[tuple[Actor, int]]:
-        """Actors within `depth` steps, nearest first, then by id. Raises ActorNotFound."""
+    def neighbours(
+        self, actor_id: str, *, depth: int = 1, limit: int = 100, offset: int = 0
+    ) -> Page:
+        """Actors within `depth` steps, nearest first, then by id: one page of (actor, distance).
+
+        Raises ActorNotFound."""
         _within("depth", depth, 1, LIMITS.depth)
+        _within("limit", limit, 1, LIMITS.page_size)
+        _within("offset", offset, 0, 10**9)
         found = self.store.neighbours(actor_id, depth=depth)
         ordered = sorted(found.items(), key=lambda item: (item[1], item[0]))
-        return [(self.store.get_actor(other), distance) for other, distance in ordered]
+        page = ordered[offset : offset + limit]
+        actors = {actor.id: actor for actor in self.store.get_actors(i for i, _ in page)}
+        items = [(actors[i], distance) for i, distance in page if i in actors]
+        return Page(items=items, total=len(ordered))
 
     # -- seed files --------------------------------------------------------------------------
 
@@ -365,14 +378,19 @@ class MapperService:
     def brokers(self, scope: Scope, *, top: int = 10, sample: int | None = None) -> list[dict]:
         """The `top` actors by cross-sector betweenness, with brokerage roles (analysis.brokers).
 
-        `sample` estimates betweenness from that many source actors (exact when None)."""
+        `sample` estimates betweenness from that many source actors. When it is None, the
+        answer is exact if it fits BETWEENNESS_BUDGET, else estimated from as many sources as fit.
+        """
         _within("top", top, 1, LIMITS.top)
         if sample is not None:
             _within("sample", sample, 1, 100_000)
-        return self._cached(
-            ("brokers", scope, top, sample),
-            lambda: brokers(self.actor_graph(scope), top=top, k=sample),
-        )
+
+        def compute() -> list[dict]:
+            A = self.actor_graph(scope)
+            k = sample if sample is not None else _betweenness_sample(A, BETWEENNESS_BUDGET)
+            return brokers(A, top=top, k=k)
+
+        return self._cached(("brokers", scope, top, sample), compute)
 
     def paths(
         self, source: str, target: str, scope: Scope, *, k: int = 3, max_hops: int = 4
@@ -448,13 +466,22 @@ class MapperService:
         if sectors:
             A = A.subgraph([node for node, s in A.nodes(data="sector") if s in sectors])
         detailed = A.number_of_nodes() <= AGGREGATE_THRESHOLD
-        sample = 256 if A.number_of_nodes() > LAYOUT_THRESHOLD else None
+        sample = _betweenness_sample(A, MAP_BETWEENNESS_BUDGET)
         snapshot = self.snapshot()
         region = _checked_scope(scope).region
+        key = (scope, sectors, brokers, size_by)
         return render_actor_map(
             A,
-            brokers=self._map_brokers(A, brokers, sample) if detailed else [],
-            scores=self._map_scores(A, size_by, sample) if detailed else {},
+            brokers=self._cached(
+                ("map-brokers", *key), lambda: self._map_brokers(A, brokers, sample)
+            )
+            if detailed
+            else [],
+            scores=self._cached(
+                ("map-scores", *key), lambda: self._map_scores(A, size_by, sample)
+            )
+            if detailed
+            else {},
             sources={actor: snapshot.nodes[actor].get("sources", []) for actor in A},
             lang=lang,
             size_by=size_by,
@@ -481,8 +508,9 @@ class MapperService:
         """The ids of the `top` actors by cross-sector betweenness, if it is above 0."""
         if top == 0 or A.number_of_nodes() == 0:
             return []
-        found = brokers(A, top=top, k=sample)
-        return [b["actor"] for b in found if b["cross_sector_betweenness"] > 0]
+        cross = cross_sector_betweenness(A, k=sample)
+        ranked = sorted(A, key=lambda node: (-cross[node], node))[:top]
+        return [node for node in ranked if cross[node] > 0]
 
     @staticmethod
     def _map_scores(A, size_by: str, sample: int | None) -> dict | None:
@@ -501,6 +529,21 @@ class MapperService:
         if size_by not in SIZE_MEASURES:
             expected = ", ".join(SIZE_MEASURES)
             raise InvalidParameter("size_by", f"{size_by!r} is not a measure; expected {expected}")
+
+
+def _betweenness_sample(A: nx.Graph, budget: int) -> int | None:
+    """How many source actors betweenness on `A` may use: None (all, exact) if that fits `budget`.
+
+    One source costs a breadth-first search over every link, so the work is sources x links.
+
+    >>> _betweenness_sample(nx.path_graph(100), budget=10_000), _betweenness_sample(
+    ...     nx.path_graph(10_000), budget=1_000_000)
+    (None, 100)
+    """
+    n, m = A.number_of_nodes(), max(A.number_of_edges(), 1)
+    if n * m <= budget:
+        return None
+    return min(n, max(16, budget // m))
 
 
 @contextmanager

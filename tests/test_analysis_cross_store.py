@@ -51,8 +51,8 @@ def test_paths_suggestions_and_neighbours_agree(services):
     assert left.paths("vinnova", "lsv", Scope(), k=5) == right.paths("vinnova", "lsv", Scope(), k=5)
     assert left.suggestions("vinnova", Scope()) == right.suggestions("vinnova", Scope())
     for depth in (1, 2, 3):
-        assert [(a.id, d) for a, d in left.neighbours("msi", depth=depth)] == [
-            (a.id, d) for a, d in right.neighbours("msi", depth=depth)
+        assert [(a.id, d) for a, d in left.neighbours("msi", depth=depth).items] == [
+            (a.id, d) for a, d in right.neighbours("msi", depth=depth).items
         ]
 
 

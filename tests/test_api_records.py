@@ -39,6 +39,16 @@ def test_neighbours_with_depth(client):
     ]
 
 
+def test_neighbours_come_in_pages_with_a_total(client):
+    whole = client.get("/actors/impact-hub/neighbours", params={"depth": 3}).json()
+    assert whole["total"] == len(whole["items"]) == 3
+    page = client.get(
+        "/actors/impact-hub/neighbours", params={"depth": 3, "limit": 1, "offset": 1}
+    ).json()
+    assert (page["total"], page["limit"], page["offset"]) == (3, 1, 1)
+    assert page["items"] == whole["items"][1:2]
+
+
 def test_collaborations_by_year(client):
     body = client.get("/collaborations", params={"year": 2019}).json()
     assert [c["id"] for c in body["items"]] == ["strategy"]

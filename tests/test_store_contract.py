@@ -256,6 +256,17 @@ def test_neighbours_by_relation_and_shared_collaboration(store):
     }
 
 
+def test_get_actors_in_the_order_asked_leaving_out_unknown_ids(store):
+    seeded(store)
+    many = [actor(f"a-{i:04d}") for i in range(1200)]  # more than one query's worth of ids
+    store.apply(Batch(actors=many))
+    asked = ["vinnova", "nobody", "impact-hub", "vinnova", *(a.id for a in reversed(many))]
+    found = store.get_actors(asked)
+    assert [a.id for a in found] == ["vinnova", "impact-hub", *(a.id for a in reversed(many))]
+    assert found[0] == store.get_actor("vinnova")
+    assert store.get_actors([]) == []
+
+
 def test_unknown_ids_name_the_id(store):
     with pytest.raises(ActorNotFound, match="no actor with id 'no-such-actor'"):
         store.get_actor("no-such-actor")

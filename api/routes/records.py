@@ -53,6 +53,9 @@ class Neighbour(BaseModel):
 class Neighbours(BaseModel):
     actor: str
     depth: int
+    total: int
+    limit: int
+    offset: int
     items: list[Neighbour]
 
 
@@ -112,13 +115,19 @@ def read_neighbours(
     actor_id: IdPath,
     service: ServiceDep,
     depth: Annotated[int, Query(ge=1, le=LIMITS.depth)] = 1,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Neighbours:
-    """Actors within `depth` steps (a direct relation or a shared collaboration is one step)."""
-    found = service.neighbours(actor_id, depth=depth)
+    """Actors within `depth` steps (a direct relation or a shared collaboration is one step),
+    nearest first, then by id; `total` counts them all."""
+    page = service.neighbours(actor_id, depth=depth, limit=limit, offset=offset)
     return Neighbours(
         actor=actor_id,
         depth=depth,
-        items=[Neighbour(actor=actor, distance=distance) for actor, distance in found],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+        items=[Neighbour(actor=actor, distance=distance) for actor, distance in page.items],
     )
 
 

@@ -37,6 +37,7 @@ from itertools import combinations
 
 import networkx as nx
 
+from mapper._gc import paused_gc
 from mapper.analysis._shared import (
     SECTORS,
     check_years,
@@ -89,6 +90,11 @@ def actor_graph(
     types = _check_relation_types(relation_types)
     county = normalise_region(region) if region is not None else None
     check_years(year_from, year_to)
+    with paused_gc():
+        return _build(G, types, county, shared_collaborations, year_from, year_to)
+
+
+def _build(G, types, county, shared_collaborations, year_from, year_to) -> nx.Graph:
     actors = {node for node, kind in G.nodes(data="node_type") if kind == "actor"}
     collaborations = _kept_collaborations(G, county, year_from, year_to)
     participants = _participants(G, actors, collaborations)
@@ -98,19 +104,28 @@ def actor_graph(
         links = _shared_links(participants, kept, links)
     funders = _funders(G, kept, year_from, year_to)
     A = nx.Graph()
-    for actor in sorted(kept):
-        attributes = {field: _copy(G.nodes[actor].get(field)) for field in _NODE_FIELDS}
-        A.add_node(actor, **attributes, funders=funders.get(actor, []))
-    for (u, v), (shared, relations) in sorted(links.items()):
-        weight = len(shared) + len(relations)
-        A.add_edge(
+    nodes = G.nodes
+    A.add_nodes_from(
+        (
+            actor,
+            {field: _copy(nodes[actor].get(field)) for field in _NODE_FIELDS}
+            | {"funders": funders.get(actor, [])},
+        )
+        for actor in sorted(kept)
+    )
+    A.add_edges_from(
+        (
             u,
             v,
-            weight=weight,
-            distance=1 / weight,
-            collaborations=sorted(shared),
-            relations=sorted(relations),
+            {
+                "weight": len(shared) + len(relations),
+                "distance": 1 / (len(shared) + len(relations)),
+                "collaborations": sorted(shared),
+                "relations": sorted(relations),
+            },
         )
+        for (u, v), (shared, relations) in sorted(links.items())
+    )
     return A
 
 

@@ -14,7 +14,7 @@ import os
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,10 +43,11 @@ from mapper.model import (
 from mapper.stores.base import (
     Counts,
     Page,
-    build_snapshot,
+    StoredRecordInvalid,
     check_batch,
     referenced_ids,
     search_text,
+    snapshot_from_json,
 )
 
 __all__ = ["DEFAULT_PATH", "EmbeddedStore", "default_path"]
@@ -104,7 +105,7 @@ def _damaged(method: Callable[..., T]) -> Callable[..., T]:
             if "locked" in str(error) or "busy" in str(error):
                 raise StoreUnavailable(f"{self.path} is busy ({error}); try again") from None
             raise self._corrupt(error) from None
-        except (sqlite3.DatabaseError, pydantic.ValidationError) as error:
+        except (sqlite3.DatabaseError, pydantic.ValidationError, StoredRecordInvalid) as error:
             raise self._corrupt(error) from None
 
     return wrapper
@@ -393,6 +394,18 @@ class EmbeddedStore:
         return Actor.model_validate_json(self._one("actors", "id", actor_id, ActorNotFound))
 
     @_damaged
+    def get_actors(self, actor_ids: Iterable[str]) -> list[Actor]:
+        ids = list(dict.fromkeys(actor_ids))
+        found: dict[str, str] = {}
+        with self._read() as db:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                query = f"SELECT id, record FROM actors WHERE id IN ({marks})"  # marks only
+                found.update(db.execute(query, chunk).fetchall())
+        return [Actor.model_validate_json(found[i]) for i in ids if i in found]
+
+    @_damaged
     def get_collaboration(self, collaboration_id: str) -> Collaboration:
         record = self._one("collaborations", "id", collaboration_id, CollaborationNotFound)
         return Collaboration.model_validate_json(record)
@@ -554,18 +567,10 @@ class EmbeddedStore:
             cached = self._snapshot
             if cached is not None and cached[0] == generation:
                 return cached[1]
-            actors = [
-                Actor.model_validate_json(r) for (r,) in db.execute("SELECT record FROM actors")
-            ]
-            collaborations = [
-                Collaboration.model_validate_json(r)
-                for (r,) in db.execute("SELECT record FROM collaborations")
-            ]
-            relations = [
-                Relation.model_validate_json(r)
-                for (r,) in db.execute("SELECT record FROM relations")
-            ]
-        G = nx.freeze(build_snapshot(actors, collaborations, relations))
+            actors = [r for (r,) in db.execute("SELECT record FROM actors")]
+            collaborations = [r for (r,) in db.execute("SELECT record FROM collaborations")]
+            relations = db.execute("SELECT key, record FROM relations").fetchall()
+        G = nx.freeze(snapshot_from_json(actors, collaborations, relations))
         G.graph["generation"] = generation
         self._snapshot = (generation, G)
         return G

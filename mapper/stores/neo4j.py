@@ -51,10 +51,10 @@ from mapper.model import (
 from mapper.stores.base import (
     Counts,
     Page,
-    build_snapshot,
     check_batch,
     referenced_ids,
     search_text,
+    snapshot_from_json,
 )
 
 __all__ = ["Neo4jStore"]
@@ -474,6 +474,16 @@ class Neo4jStore:
         return Actor.model_validate_json(record)
 
     @_unavailable
+    def get_actors(self, actor_ids: Iterable[str]) -> list[Actor]:
+        ids = list(dict.fromkeys(actor_ids))
+        rows = self._query(
+            "UNWIND $ids AS id MATCH (a:Actor {id: id}) RETURN a.id AS id, a.record AS record",
+            ids=ids,
+        )
+        found = {row["id"]: row["record"] for row in rows}
+        return [Actor.model_validate_json(found[i]) for i in ids if i in found]
+
+    @_unavailable
     def get_collaboration(self, collaboration_id: str) -> Collaboration:
         record = self._record(
             "MATCH (c:Collaboration {id: $id}) RETURN c.record AS record",
@@ -699,7 +709,7 @@ class Neo4jStore:
     def snapshot(self) -> nx.MultiDiGraph:
         """The whole graph, frozen; cached until the next write."""
 
-        def work(tx: ManagedTransaction) -> tuple[int, list[str], list[str], list[str]] | int:
+        def work(tx: ManagedTransaction) -> tuple[int, list[str], list[str], list] | int:
             generation = tx.run("MATCH (m:MapperMeta) RETURN m.generation").single()[0]
             cached = self._snapshot
             if cached is not None and cached[0] == generation:
@@ -708,20 +718,14 @@ class Neo4jStore:
                 generation,
                 tx.run("MATCH (a:Actor) RETURN a.record").value(),
                 tx.run("MATCH (c:Collaboration) RETURN c.record").value(),
-                tx.run("MATCH ()-[r]->() WHERE r.key IS NOT NULL RETURN r.record").value(),
+                tx.run("MATCH ()-[r]->() WHERE r.key IS NOT NULL RETURN r.key, r.record").values(),
             )
 
         result = self._read_consistent(work)
         if isinstance(result, int):
             return self._snapshot[1]  # type: ignore[index]
         generation, actors, collaborations, relations = result
-        G = nx.freeze(
-            build_snapshot(
-                (Actor.model_validate_json(r) for r in actors),
-                (Collaboration.model_validate_json(r) for r in collaborations),
-                (Relation.model_validate_json(r) for r in relations),
-            )
-        )
+        G = nx.freeze(snapshot_from_json(actors, collaborations, relations))
         G.graph["generation"] = generation
         self._snapshot = (generation, G)
         return G
