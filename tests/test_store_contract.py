@@ -12,7 +12,7 @@ from mapper.errors import (
     UnknownReference,
 )
 from mapper.model import Actor, Batch, Collaboration, Relation, Source
-from mapper.stores.base import GraphStore
+from mapper.stores.base import GraphStore, build_snapshot
 
 QUOTE = "Vinnova och Tillväxtverket fördelar 120 miljoner – ”sociala innovationer” 🚀"
 
@@ -324,6 +324,17 @@ def test_snapshot_holds_every_node_edge_and_attribute(store):
     assert G.nodes["strategy"]["node_type"] == "collaboration"
     edge = G.edges["vinnova", "region-skane", "FUNDS:vinnova->region-skane@2018"]
     assert (edge["type"], edge["amount"], edge["year"]) == ("FUNDS", 5e6, 2018)
+
+
+def test_snapshot_equals_the_graph_built_from_the_stored_records(store):
+    """The stores read the snapshot straight from stored JSON; the models must agree with it."""
+    seeded(store)
+    actors = store.list_actors().items
+    collaborations = store.list_collaborations().items
+    relations = store.list_relations()
+    expected, G = build_snapshot(actors, collaborations, relations), store.snapshot()
+    assert sorted(G.nodes(data=True)) == sorted(expected.nodes(data=True))
+    assert sorted(G.edges(keys=True, data=True)) == sorted(expected.edges(keys=True, data=True))
 
 
 def test_snapshot_follows_writes(store):
