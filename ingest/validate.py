@@ -9,6 +9,7 @@ relation's ends are looked up among the batch's ids and the store's (`known_ids`
 from __future__ import annotations
 
 import gc
+import json
 import os
 import re
 import unicodedata
@@ -417,8 +418,8 @@ def _control_characters(value: Any, loc: tuple = ()) -> Iterator[tuple[tuple, st
     Tab, line feed and carriage return are text; every other C0 or C1 control character (NUL,
     ESC, DEL, ...) is refused, since terminals, spreadsheets and other tools act on them.
     """
-    if not loc and isinstance(value, dict) and _plain_text(value):
-        return  # the common case, a row of text cells without any: one search for the row
+    if not loc and not _MAYBE_CONTROL.search(json.dumps(value, ensure_ascii=False, default=str)):
+        return  # the common case, a row without any: one search over the row's JSON
     if isinstance(value, str):
         found = _CONTROL.search(value)
         if found is not None:
@@ -440,10 +441,10 @@ def _control_characters(value: Any, loc: tuple = ()) -> Iterator[tuple[tuple, st
             yield from _control_characters(item, (*loc, index) if loc else (index,))
 
 
-def _plain_text(fields: dict) -> bool:
-    """Whether every key and value of `fields` is text, with no control character in any."""
-    texts = [*fields, *fields.values()]
-    return all(type(text) is str for text in texts) and not _CONTROL.search("".join(texts))
+# In JSON text, C0 controls other than tab, LF and CR are written \u00XX, \b or \f; C1 and DEL
+# stay as they are. A match may be a false alarm (an escaped backslash before "b"): then the
+# exact search over every string decides.
+_MAYBE_CONTROL = re.compile(r"\\u00[01][0-9a-fA-F]|\\u007[fF]|\\[bf]|[\x7f-\x9f]")
 
 
 _CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL"}

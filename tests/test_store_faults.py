@@ -18,8 +18,8 @@ def test_a_batch_that_fails_half_way_changes_nothing(store, monkeypatch):
     before = state(store)
     original = type(store)._write_relations
 
-    def fail_half_way(self, tx, relations, report):
-        original(self, tx, relations[: len(relations) // 2], report)
+    def fail_half_way(self, tx, relations, report, *rest):
+        original(self, tx, relations[: len(relations) // 2], report, *rest)
         raise Boom("the connection dropped half-way")
 
     monkeypatch.setattr(type(store), "_write_relations", fail_half_way)

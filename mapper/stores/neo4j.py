@@ -233,14 +233,15 @@ class Neo4jStore:
 
     def _apply(self, tx: ManagedTransaction, batch: Batch) -> ApplyReport:
         report = ApplyReport()
-        self._check(tx, batch)
+        collaboration_ids = self._check(tx, batch)
         self._write_actors(tx, batch.actors, report.actors)
         self._write_collaborations(tx, batch.collaborations, report.collaborations)
-        self._write_relations(tx, batch.relations, report.relations)
+        self._write_relations(tx, batch.relations, report.relations, collaboration_ids)
         return report
 
     @staticmethod
-    def _check(tx: ManagedTransaction, batch: Batch) -> None:
+    def _check(tx: ManagedTransaction, batch: Batch) -> set[str]:
+        """Check the batch against the store (base.check_batch); the collaboration ids it names."""
         ids = sorted(
             referenced_ids(batch)
             | {actor.id for actor in batch.actors}
@@ -255,25 +256,28 @@ class Neo4jStore:
                 "MATCH (c:Collaboration) WHERE c.id IN $ids RETURN c.id AS id", ids=chunk
             ).value()
         check_batch(batch, actors, collaborations)
+        return {c.id for c in batch.collaborations}.union(collaborations)
 
     @staticmethod
     def _changed(
         tx: ManagedTransaction, query: str, rows: list[dict[str, Any]], key: str, report: TypeReport
     ) -> list[dict[str, Any]]:
-        """The rows whose record differs from what is stored, counting created/updated/unchanged."""
+        """The rows whose record differs from what is stored, counting created/updated/unchanged.
+
+        Each changed row gets `new`: True when nothing with its key was stored before."""
         existing: dict[str, str] = {}
         for chunk in _chunks([row[key] for row in rows]):
             existing.update(tx.run(query, keys=chunk).values())
         changed = []
         for row in rows:
-            old = existing.get(row[key])
-            if old == row["record"]:
+            old, record = existing.get(row[key]), row["props"]["record"]
+            if old == record:
                 report.unchanged += 1
                 continue
             report.created += old is None
             report.updated += old is not None
-            existing[row[key]] = row["record"]
-            changed.append(row)
+            existing[row[key]] = record
+            changed.append(row | {"new": old is None})
         return changed
 
     def _write_actors(
@@ -294,7 +298,6 @@ class Neo4jStore:
                     "search": search_text(a),
                     "record": a.model_dump_json(),
                 },
-                "record": a.model_dump_json(),
             }
             for a in actors
         ]
@@ -335,7 +338,6 @@ class Neo4jStore:
                     "end_year": year_of(c.end) or year_of(c.start),
                     "record": c.model_dump_json(),
                 },
-                "record": c.model_dump_json(),
             }
             for c in collaborations
         ]
@@ -357,8 +359,15 @@ class Neo4jStore:
             ).consume()
 
     def _write_relations(
-        self, tx: ManagedTransaction, relations: list[Relation], report: TypeReport
+        self,
+        tx: ManagedTransaction,
+        relations: list[Relation],
+        report: TypeReport,
+        collaboration_ids: set[str],
     ) -> None:
+        """New relations are CREATEd between nodes found by id, changed ones found by key.
+
+        A MERGE would compare the key against every relation of its source: slow for hubs."""
         rows_by_type: dict[RelationType, list[dict[str, Any]]] = {}
         for r in relations:
             rows_by_type.setdefault(r.type, []).append(
@@ -367,13 +376,13 @@ class Neo4jStore:
                     "source": r.source,
                     "target": r.target,
                     "props": {
+                        "key": r.key,
                         "role": r.role.value if r.role else None,
                         "amount": r.amount,
                         "currency": r.currency,
                         "year": r.year,
                         "record": r.model_dump_json(),
                     },
-                    "record": r.model_dump_json(),
                 }
             )
         for relation_type, rows in rows_by_type.items():
@@ -385,18 +394,29 @@ class Neo4jStore:
                 "key",
                 report,
             )
-            for chunk in _chunks(changed):
+            new: dict[str, list[dict[str, Any]]] = {"Actor": [], "Collaboration": []}
+            for row in changed:
+                if row["new"]:
+                    target = "Collaboration" if row["target"] in collaboration_ids else "Actor"
+                    new[target].append(row)
+            for target, group in new.items():  # labels from this closed set only
+                for chunk in _chunks(group):
+                    tx.run(
+                        f"""
+                        UNWIND $rows AS row
+                        MATCH (s:Actor {{id: row.source}})
+                        MATCH (t:{target} {{id: row.target}})
+                        CREATE (s)-[r:{name}]->(t)
+                        SET r = row.props
+                        """,
+                        rows=chunk,
+                    ).consume()
+            for chunk in _chunks([row for row in changed if not row["new"]]):
                 tx.run(
                     f"""
                     UNWIND $rows AS row
-                    MATCH (s:Actor {{id: row.source}})
-                    CALL (row) {{
-                        OPTIONAL MATCH (a:Actor {{id: row.target}})
-                        OPTIONAL MATCH (c:Collaboration {{id: row.target}})
-                        RETURN coalesce(a, c) AS t
-                    }}
-                    MERGE (s)-[r:{name} {{key: row.key}}]->(t)
-                    SET r += row.props
+                    MATCH ()-[r:{name} {{key: row.key}}]->()
+                    SET r = row.props
                     """,
                     rows=chunk,
                 ).consume()
