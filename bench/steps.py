@@ -205,7 +205,7 @@ def api(base: str, store: str, folder: str, requests: int, duration: float, clie
     ids = _actor_ids(folder)
     rng = random.Random(0)
     sample = rng.sample(ids, min(500, len(ids)))
-    with httpx.Client(base_url=base, timeout=120) as client:
+    with httpx.Client(base_url=base, timeout=900) as client:  # a cold 100k call is slow
         cache = _cache(client, store)
     endpoints = {
         "bare": lambda r: "/bench/bare",
