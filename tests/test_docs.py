@@ -33,3 +33,17 @@ def test_the_readme_first_screen_gives_the_two_commands():
 def test_ci_runs_exactly_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "\npip install -e '.[test]' && pytest\n" in ci
+
+
+def test_the_readme_says_what_is_public_and_how_writes_are_protected():
+    security = README.split("\n## Security\n")[1].split("\n## ")[0]
+    for needle in ("public", "POST /load", "MAPPER_API_TOKEN", "Bearer", "docs/security.md"):
+        assert needle in security
+    assert "## Reporting a problem" in (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+
+
+def test_every_local_link_in_the_docs_points_at_a_file():
+    for document in [ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *ROOT.glob("*/README.md")]:
+        text = document.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
+            assert (document.parent / target).exists(), f"{document.name}: {target}"
