@@ -22,6 +22,7 @@ from mapper import __version__
 from mapper.errors import (
     InvalidBatch,
     InvalidParameter,
+    LoadTooLarge,
     MapperError,
     NotFound,
     SeedFileError,
@@ -87,6 +88,8 @@ def _status_of(error: MapperError) -> int:
         return 503
     if isinstance(error, StoreCorrupt):
         return 500
+    if isinstance(error, LoadTooLarge):
+        return 507  # Insufficient Storage: the server cannot hold this load in one transaction
     return 400
 
 

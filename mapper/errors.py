@@ -12,7 +12,8 @@
     ├── InvalidParameter          a query parameter out of range or of the wrong kind
     └── StoreError
         ├── StoreUnavailable      the store cannot be reached (Neo4j down)
-        └── StoreCorrupt          the store file is damaged or not a mapper store
+        ├── StoreCorrupt          the store file is damaged or not a mapper store
+        └── LoadTooLarge          one load does not fit in the store's transaction memory
 
 Each message names the bad value, where it came from and what was expected.
 """
@@ -24,6 +25,7 @@ __all__ = [
     "CollaborationNotFound",
     "InvalidBatch",
     "InvalidParameter",
+    "LoadTooLarge",
     "MapperError",
     "NotFound",
     "RelationNotFound",
@@ -119,3 +121,7 @@ class StoreUnavailable(StoreError):
 
 class StoreCorrupt(StoreError):
     """The store file exists but is damaged or belongs to another program."""
+
+
+class LoadTooLarge(StoreError):
+    """A load is one transaction, and this one needs more memory than the store allows it."""

@@ -86,7 +86,8 @@ class Neo4jTestServer:
 
     ``port=0`` (the default) lets the server pick a free port; several servers
     can run side by side.  ``data_dir=None`` uses a fresh temporary directory
-    that the server deletes on exit.
+    that the server deletes on exit.  ``tx_memory`` (e.g. "10m"; "0" for no limit
+    but the heap) sets dbms.memory.transaction.total.max.
     """
 
     def __init__(
@@ -95,8 +96,10 @@ class Neo4jTestServer:
         data_dir: str | os.PathLike[str] | None = None,
         jvm_opts: tuple[str, ...] = DEFAULT_JVM_OPTS,
         java: str = "java",
+        tx_memory: str | None = None,
     ) -> None:
         self.port = port
+        self.tx_memory = tx_memory
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self.jvm_opts = jvm_opts
         self.java = java
@@ -125,6 +128,8 @@ class Neo4jTestServer:
         cmd = [self.java, *self.jvm_opts, "-jar", str(jar), "--port", str(self.port)]
         if self.data_dir is not None:
             cmd += ["--data-dir", str(self.data_dir)]
+        if self.tx_memory is not None:
+            cmd += ["--tx-memory", self.tx_memory]
         self._stderr_tail.clear()
         self._proc = subprocess.Popen(
             cmd,

@@ -18,9 +18,10 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from api.app import _status_of, create_app
 from mapper.cli import cli
-from mapper.errors import StoreCorrupt
+from mapper.errors import LoadTooLarge, StoreCorrupt
+from mapper.model import Actor, Batch
 from mapper.service import MapperService
 from mapper.stores.embedded import EmbeddedStore
 from tests.test_store_contract import seeded, state
@@ -110,6 +111,41 @@ def second_neo4j(tmp_path, neo4j_uri):  # neo4j_uri: skip (or fail under CI) as 
     yield servers, data_dir
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def small_neo4j(neo4j_uri):  # neo4j_uri: skip (or fail under CI) as the others do
+    """A Neo4j whose transactions may use only 10 MB, as a small server would for a big load."""
+    from neo4j_server import Neo4jTestServer
+
+    if os.environ.get("NEO4J_URI"):
+        pytest.skip("a server with a small transaction memory needs the bundled test server")
+    server = Neo4jTestServer(tx_memory="10m")
+    server.start()
+    yield server.uri
+    server.stop()
+
+
+def test_a_load_too_large_for_one_neo4j_transaction_is_a_clear_error_and_changes_nothing(
+    small_neo4j, tmp_path
+):
+    from mapper.stores.neo4j import Neo4jStore
+
+    with Neo4jStore(small_neo4j) as store:
+        seeded(store)
+        before = state(store)
+        actors = [
+            Actor(id=f"a-{i}", name="Aktör " + "å" * 2000, sector="civil_society")
+            for i in range(5000)
+        ]
+        started = time.monotonic()
+        with pytest.raises(LoadTooLarge, match=r"dbms\.memory\.transaction\.total\.max") as raised:
+            store.apply(Batch(actors=actors))
+        assert time.monotonic() - started < 20, "not retried as if it were a passing fault"
+        assert small_neo4j in str(raised.value)
+        assert state(store) == before
+        assert store.counts().actors == 4
+    assert _status_of(LoadTooLarge("x")) == 507  # the API's answer to it
 
 
 def _until_ok(client: TestClient, path: str, seconds: float = 90) -> dict:

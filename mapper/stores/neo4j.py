@@ -33,6 +33,7 @@ from neo4j import exceptions as neo4j_errors
 from mapper.errors import (
     ActorNotFound,
     CollaborationNotFound,
+    LoadTooLarge,
     RelationNotFound,
     StoreUnavailable,
 )
@@ -78,6 +79,7 @@ _SCHEMA = [
 
 T = TypeVar("T")
 
+_OUT_OF_TRANSACTION_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
 _GENERATION = "MATCH (m:MapperMeta) RETURN m.generation AS generation"
 _CONSISTENT_READ_TRIES = 30
 
@@ -173,8 +175,17 @@ class Neo4jStore:
         self._ensure_schema()
 
         def unit(tx: ManagedTransaction) -> T:
-            result = work(tx, *args)
-            tx.run("MATCH (m:MapperMeta) SET m.generation = m.generation + 1").consume()
+            try:
+                result = work(tx, *args)
+                tx.run("MATCH (m:MapperMeta) SET m.generation = m.generation + 1").consume()
+            except neo4j_errors.TransientError as error:
+                if error.code != _OUT_OF_TRANSACTION_MEMORY:
+                    raise  # retried by the driver
+                raise LoadTooLarge(  # retrying cannot help; the transaction is rolled back
+                    f"this load does not fit in one transaction on Neo4j at {self.location} "
+                    f"({error.message}). Raise dbms.memory.transaction.total.max and the heap "
+                    "(server.memory.heap.max_size), or load the seed files in parts"
+                ) from None
             return result
 
         with self._session() as session:

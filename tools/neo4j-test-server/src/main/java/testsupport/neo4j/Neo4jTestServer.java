@@ -33,10 +33,14 @@ import org.neo4j.logging.log4j.Log4jLogProvider;
  * Runs an embedded Neo4j Community DBMS with only the Bolt connector enabled, for tests.
  *
  * <p>Usage: {@code java -jar neo4j-test-server.jar [--port N] [--data-dir DIR] [--pagecache SIZE]
- * [--ignore-stdin] [--debug-log]}
+ * [--tx-memory SIZE] [--ignore-stdin] [--debug-log]}
+ *
+ * <p>{@code --tx-memory} is dbms.memory.transaction.total.max (0: no limit beyond the heap); by
+ * default Neo4j allows 70 % of the heap, which a one-transaction load of a million relations
+ * exceeds on a 6 GB heap (bench/).
  *
  * <p>Environment fallbacks: NEO4J_TEST_PORT, NEO4J_TEST_DATA_DIR, NEO4J_TEST_PAGECACHE,
- * NEO4J_TEST_IGNORE_STDIN=1, NEO4J_TEST_DEBUG_LOG=1.
+ * NEO4J_TEST_TX_MEMORY, NEO4J_TEST_IGNORE_STDIN=1, NEO4J_TEST_DEBUG_LOG=1.
  *
  * <p>Once Bolt accepts connections it prints exactly one line to stdout:
  * {@code NEO4J_READY bolt://127.0.0.1:PORT version=X.Y.Z}. Everything else goes to stderr.
@@ -101,7 +105,11 @@ public final class Neo4jTestServer {
     }
 
     private static DatabaseManagementService build(Path home, int port, Options opts) {
-        return new DatabaseManagementServiceBuilder(home)
+        var builder = new DatabaseManagementServiceBuilder(home);
+        if (opts.txMemoryBytes != null) {
+            builder.setConfig(GraphDatabaseSettings.memory_transaction_global_max_size, opts.txMemoryBytes);
+        }
+        return builder
                 .setUserLogProvider(new Log4jLogProvider(System.err, Level.WARN))
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress(HOST, port))
@@ -211,6 +219,7 @@ public final class Neo4jTestServer {
         int port;
         Path dataDir;
         long pagecacheBytes = ByteUnit.mebiBytes(64);
+        Long txMemoryBytes; // null: Neo4j's default
         boolean ignoreStdin;
         boolean debugLog;
 
@@ -219,6 +228,7 @@ public final class Neo4jTestServer {
             String port = System.getenv("NEO4J_TEST_PORT");
             String dataDir = System.getenv("NEO4J_TEST_DATA_DIR");
             String pagecache = System.getenv("NEO4J_TEST_PAGECACHE");
+            String txMemory = System.getenv("NEO4J_TEST_TX_MEMORY");
             o.ignoreStdin = "1".equals(System.getenv("NEO4J_TEST_IGNORE_STDIN"));
             o.debugLog = "1".equals(System.getenv("NEO4J_TEST_DEBUG_LOG"));
             for (int i = 0; i < args.length; i++) {
@@ -226,11 +236,13 @@ public final class Neo4jTestServer {
                     case "--port" -> port = value(args, ++i);
                     case "--data-dir" -> dataDir = value(args, ++i);
                     case "--pagecache" -> pagecache = value(args, ++i);
+                    case "--tx-memory" -> txMemory = value(args, ++i);
                     case "--ignore-stdin" -> o.ignoreStdin = true;
                     case "--debug-log" -> o.debugLog = true;
                     case "-h", "--help" -> {
                         System.err.println("usage: java -jar neo4j-test-server.jar [--port N] [--data-dir DIR]"
-                                + " [--pagecache SIZE e.g. 64m] [--ignore-stdin] [--debug-log]");
+                                + " [--pagecache SIZE e.g. 64m] [--tx-memory SIZE, 0 = heap only]"
+                                + " [--ignore-stdin] [--debug-log]");
                         System.exit(0);
                     }
                     default -> throw new IllegalArgumentException("unknown argument: " + args[i]);
@@ -244,6 +256,9 @@ public final class Neo4jTestServer {
             }
             if (pagecache != null && !pagecache.isBlank()) {
                 o.pagecacheBytes = ByteUnit.parse(pagecache.trim());
+            }
+            if (txMemory != null && !txMemory.isBlank()) {
+                o.txMemoryBytes = ByteUnit.parse(txMemory.trim());
             }
             return o;
         }
