@@ -161,3 +161,30 @@ def test_the_store_reopens_from_its_file(tmp_path):
 def test_default_path_follows_xdg_data_home(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_path() == Path(tmp_path) / "ecosystem-mapper" / "map.db"
+
+
+def test_a_store_made_before_the_covering_indexes_gets_them_when_opened(tmp_path):
+    path = tmp_path / "old.db"
+    with EmbeddedStore(path) as store:
+        store.apply(Batch(actors=[Actor(id="kth", name="KTH", sector="academia")]))
+    with sqlite3.connect(path) as db:  # the indexes of the first store version
+        db.executescript(
+            """
+            DROP INDEX relations_source_target; DROP INDEX relations_target_source;
+            CREATE INDEX relations_source ON relations (source);
+            CREATE INDEX relations_target ON relations (target);
+            """
+        )
+    with EmbeddedStore(path) as store:
+        assert store.get_actor("kth").name == "KTH"
+    with sqlite3.connect(path) as db:
+        indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        plan = " ".join(
+            row[3]
+            for row in db.execute(
+                "EXPLAIN QUERY PLAN SELECT target FROM relations WHERE source = 'kth'"
+            )
+        )
+    assert {"relations_source_target", "relations_target_source"} <= indexes
+    assert not {"relations_source", "relations_target"} & indexes
+    assert "COVERING INDEX relations_source_target" in plan
