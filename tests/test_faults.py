@@ -40,8 +40,8 @@ HANG_HALF_WAY = textwrap.dedent(
     for store_class in (EmbeddedStore, Neo4jStore):
         original = store_class._write_relations
 
-        def half_then_hang(self, tx, relations, report, original=original):
-            original(self, tx, relations[: len(relations) // 2], report)
+        def half_then_hang(self, tx, relations, report, *rest, original=original):
+            original(self, tx, relations[: len(relations) // 2], report, *rest)
             print("HALF-WRITTEN", len(relations) // 2, flush=True)
             time.sleep(600)
 
