@@ -8,13 +8,11 @@ relation's ends are looked up among the batch's ids and the store's (`known_ids`
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from ingest.files import SeedFile, read_rows, seed_files
 from ingest.messages import field_name, problem_of
 from ingest.rows import MODELS, Row
 from ingest.suggestions import IdSuggestions
+from mapper._gc import paused_gc
 from mapper.errors import SeedFileError, SeedValidationFailed
 from mapper.model import (
     Actor,
@@ -77,7 +76,7 @@ def validate(
     run = _Run(known_ids or {}, progress)
     run.errors.extend(errors)
     library = _Library(documents_dir)
-    with _cyclic_gc_paused():
+    with paused_gc():  # records hold no reference cycles; see mapper._gc
         for seed in files:
             run.read(seed, library.documents_for(seed))
         run.finish()
@@ -103,22 +102,6 @@ def read_batch(
 def from_graphml(path: PathLike) -> Batch:
     """The Batch in a GraphML file written by `to_graphml`. Raises SeedValidationFailed."""
     return read_batch(path)
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while records are built.
-
-    Records hold no reference cycles, and on a million rows the collector's repeated passes
-    over the growing heap take longer than the reading itself.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _Library:

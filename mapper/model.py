@@ -233,13 +233,6 @@ class Actor(_Record):
     def _aliases(cls, value: Any) -> Any:
         if isinstance(value, str):
             value = value.split("|")
-        elif isinstance(value, list | tuple):
-            for alias in value:
-                if isinstance(alias, str) and "|" in alias:
-                    raise ValueError(
-                        f"alias {alias!r} contains '|', which separates aliases in seed CSV "
-                        "files; give it as two aliases or without the '|'"
-                    )
         return tuple(dict.fromkeys(alias for alias in map(_clean_text, value) if alias))
 
     @field_validator("subsector")

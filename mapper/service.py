@@ -19,6 +19,7 @@ from typing import Any
 import networkx as nx
 
 from ingest import ValidationResult, read_batch, to_gexf, to_graphml, to_kumu, validate, write_csv
+from mapper._gc import thaw
 from mapper.analysis.actor_graph import ACTOR_RELATION_TYPES, DEFAULT_RELATION_TYPES, actor_graph
 from mapper.analysis.brokers import betweenness, brokers, cross_sector_betweenness
 from mapper.analysis.funding import funding
@@ -303,6 +304,7 @@ class MapperService:
         with self._cache_lock:
             if self._cache_generation != generation:
                 self._cache.clear()
+                thaw()  # the dropped analyses were frozen when built (mapper._gc)
                 self._cache_generation = generation
             if key in self._cache:
                 self._cache.move_to_end(key)

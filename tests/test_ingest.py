@@ -616,14 +616,3 @@ def test_the_public_names_are_exactly_those_in_all() -> None:
     public = {name for name in vars(ingest) if not name.startswith("_")}
     modules = {name for name in public if type(getattr(ingest, name)).__name__ == "module"}
     assert public - modules == set(ingest.__all__)
-
-
-def test_an_alias_with_the_csv_list_separator_is_refused_where_it_is_given(tmp_path: Path) -> None:
-    path = tmp_path / "actors.json"
-    path.write_text(
-        '{"actors": [\n{"id": "skr", "name": "SKR", "sector": "public", "aliases": ["SKL|SKR"]}]}',
-        encoding="utf-8",
-    )
-    (error,) = validate(path).errors
-    assert (error.line, error.field) == (2, "aliases")
-    assert "contains '|', which separates aliases in seed CSV files" in error.problem

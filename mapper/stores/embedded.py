@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import networkx as nx
 import pydantic
 
+from mapper._gc import thaw
 from mapper.errors import (
     ActorNotFound,
     CollaborationNotFound,
@@ -571,6 +572,8 @@ class EmbeddedStore:
             cached = self._snapshot
             if cached is not None and cached[0] == generation:
                 return cached[1]
+            self._snapshot = None  # dropped before the next one is built and frozen
+            thaw()
             actors = [r for (r,) in db.execute("SELECT record FROM actors")]
             collaborations = [r for (r,) in db.execute("SELECT record FROM collaborations")]
             relations = db.execute("SELECT key, record FROM relations").fetchall()

@@ -30,6 +30,7 @@ import networkx as nx
 from neo4j import GraphDatabase, ManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
+from mapper._gc import thaw
 from mapper.errors import (
     ActorNotFound,
     CollaborationNotFound,
@@ -756,6 +757,8 @@ class Neo4jStore:
         if isinstance(result, int):
             return self._snapshot[1]  # type: ignore[index]
         generation, actors, collaborations, relations = result
+        self._snapshot = None  # dropped before the next one is built and frozen
+        thaw()
         G = nx.freeze(snapshot_from_json(actors, collaborations, relations))
         G.graph["generation"] = generation
         self._snapshot = (generation, G)
