@@ -471,19 +471,20 @@ class MapperService:
         sample = _betweenness_sample(A, MAP_BETWEENNESS_BUDGET)
         snapshot = self.snapshot()
         region = _checked_scope(scope).region
-        key = (scope, sectors, brokers, size_by)
+        marked, scores = [], {}
+        if detailed:
+            marked = self._cached(
+                ("map-brokers", scope, sectors, brokers),
+                lambda: self._map_brokers(A, brokers, sample),
+            )
+            scores = self._cached(
+                ("map-scores", scope, sectors, size_by),
+                lambda: self._map_scores(A, size_by, sample),
+            )
         return render_actor_map(
             A,
-            brokers=self._cached(
-                ("map-brokers", *key), lambda: self._map_brokers(A, brokers, sample)
-            )
-            if detailed
-            else [],
-            scores=self._cached(
-                ("map-scores", *key), lambda: self._map_scores(A, size_by, sample)
-            )
-            if detailed
-            else {},
+            brokers=marked,
+            scores=scores,
             sources={actor: snapshot.nodes[actor].get("sources", []) for actor in A},
             lang=lang,
             size_by=size_by,
