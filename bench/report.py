@@ -36,6 +36,10 @@ NOTES: dict[str, str] = {
         "linear in links, about 1.5 s per 1M links. Closing it: a compiled counting kernel."
     ),
     "api_embedded_actor_p99": _API,
+    "api_embedded_actor_bare": (
+        "/actors/{id} answers the actor with every relation from or to it: for a hub, hundreds "
+        "of records read, validated and serialised. Closing it: page the relations."
+    ),
     "api_embedded_neighbours_p99": _API,
     "api_embedded_neighbours_bare": _HUB,
     "api_neo4j_actor_p99": _API + " Each request is 2-4 Bolt round trips.",
