@@ -308,13 +308,20 @@ def gaps(
             "observed": pair["observed"],
             "expected": _number(pair["expected"]),
             "ratio": _number(pair["ratio"]),
-            "p": _number(pair["p_value"]),
+            "z": _number(pair["z"]),
+            "null 95%": f"{_number(pair['null_low'])}-{_number(pair['null_high'])}",
+            "p fewer": _number(pair["p_value"]),
+            "p more": _number(pair["p_value_more"]),
             "p_adjusted": _number(pair["p_adjusted"]),
             "gap": "GAP" if pair["gap"] else "",
         }
         for pair in result["pairs"]
     ]
-    click.echo(_table(rows, ["sectors", "observed", "expected", "ratio", "p", "p_adjusted", "gap"]))
+    click.echo(_table(rows, list(rows[0])))
+    click.echo(
+        "expected, z, null 95% and both p: one null model, the sectors shuffled among actors of\n"
+        "similar degree; p_adjusted: 'p fewer', Benjamini-Hochberg adjusted over the pairs."
+    )
     if result["isolated_actors"]:
         click.echo(f"isolated actors: {', '.join(result['isolated_actors'])}")
 

@@ -23,7 +23,7 @@ from mapper._gc import thaw
 from mapper.analysis.actor_graph import ACTOR_RELATION_TYPES, DEFAULT_RELATION_TYPES, actor_graph
 from mapper.analysis.brokers import betweenness, brokers, cross_sector_betweenness
 from mapper.analysis.funding import funding
-from mapper.analysis.gaps import gaps
+from mapper.analysis.gaps import DEFAULT_PERMUTATIONS, gaps
 from mapper.analysis.mixing import mixing, mixing_from_counts
 from mapper.analysis.paths import connections, shortest_paths
 from mapper.analysis.suggestions import suggest_partners
@@ -116,11 +116,6 @@ class StoreInfo:
 
 
 _CACHE_SIZE = 64
-
-# With ten sector pairs and a Benjamini-Hochberg adjustment, the smallest adjusted p-value that
-# P permutations can give is 10 / (P + 1): 200 permutations could never reach alpha = 0.05 with
-# a margin, 1000 can (0.01).
-DEFAULT_PERMUTATIONS = 1000
 
 # Betweenness work (source actors x links) done exactly before it is estimated from a sample:
 # about 10 s for /analysis/brokers, 2 s for marking brokers on a map, on one core.

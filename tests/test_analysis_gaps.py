@@ -8,7 +8,14 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from mapper.analysis.gaps import _benjamini_hochberg, _lane_counts, gaps
+from mapper.analysis.gaps import (
+    _arrays,
+    _benjamini_hochberg,
+    _bins_of_active,
+    _lane_counts,
+    _permuted_counts,
+    gaps,
+)
 
 SECTORS = ("public", "private", "civil_society", "academia")
 
@@ -40,22 +47,36 @@ PATH = graph(
 )
 
 
-def test_expected_is_the_configuration_model_by_hand():
+def test_expected_is_the_mean_of_the_shuffle_by_hand():
+    # bins=10: the ends {a, d} (degree 1) form one bin, the middles {b, c} (degree 2) another,
+    # each holding one public and one private label. The end-middle links a-b and c-d join
+    # public and private with probability 1/2 each (1/4 public-public, 1/4 private-private);
+    # the middle link b-c always does.
+    result = gaps(PATH, permutations=10)
+    assert pair(result, "public", "private")["expected"] == pytest.approx(2.0)
+    assert pair(result, "public", "public")["expected"] == pytest.approx(0.5)
+    assert pair(result, "private", "private")["expected"] == pytest.approx(0.5)
+    assert pair(result, "public", "private")["observed"] == 1
+    assert pair(result, "public", "private")["ratio"] == pytest.approx(1 / 2)
+    assert sum(p["expected"] for p in result["pairs"]) == pytest.approx(3)  # adds up to m
+
+
+def test_expected_configuration_by_hand():
     result = gaps(PATH, permutations=10)
     # D_public = 1 + 2 = 3, D_private = 2 + 1 = 3, m = 3
-    assert pair(result, "public", "private")["expected"] == pytest.approx(3 * 3 / (2 * 3))  # 1.5
-    assert pair(result, "public", "public")["expected"] == pytest.approx(3**2 / (4 * 3))  # 0.75
-    assert pair(result, "private", "private")["expected"] == pytest.approx(0.75)
-    assert pair(result, "public", "private")["observed"] == 1
-    assert pair(result, "public", "private")["ratio"] == pytest.approx(1 / 1.5)
-    assert sum(p["expected"] for p in result["pairs"]) == pytest.approx(3)  # adds up to m
+    assert pair(result, "public", "private")["expected_configuration"] == pytest.approx(1.5)
+    assert pair(result, "public", "public")["expected_configuration"] == pytest.approx(0.75)
+    assert pair(result, "private", "private")["expected_configuration"] == pytest.approx(0.75)
+    assert sum(p["expected_configuration"] for p in result["pairs"]) == pytest.approx(3)
 
 
 def test_pairs_without_expected_links_are_not_tested():
     result = gaps(PATH, permutations=10)
     untested = pair(result, "academia", "civil_society")
-    assert untested["expected"] == 0
-    assert untested["ratio"] is untested["p_value"] is untested["p_adjusted"] is None
+    assert untested["expected"] == untested["expected_configuration"] == 0
+    assert untested["null_low"] == untested["null_high"] == 0
+    for field in ("ratio", "z", "p_value", "p_value_more", "p_adjusted"):
+        assert untested[field] is None, field
     assert untested["gap"] is False
 
 
@@ -76,8 +97,12 @@ def test_p_value_by_hand_with_one_bin():
     assert pair(result, "public", "private")["p_value"] == pytest.approx(1 / 3, abs=0.03)
 
 
-def exact_p_values(G, bins):
-    """Brute force: enumerate every arrangement of the labels within the degree bins."""
+def exact_null(G, bins):
+    """Brute force: enumerate every arrangement of the labels within the degree bins.
+
+    Returns, per unordered pair of sectors, P(count <= observed), P(count >= observed) and the
+    mean count.
+    """
     active = [node for node in G if G.degree(node) > 0]
     degree = {node: G.degree(node) for node in active}
     smaller = {node: sum(degree[other] < degree[node] for other in active) for node in active}
@@ -98,25 +123,97 @@ def exact_p_values(G, bins):
          set(itertools.permutations([G.nodes[n]["sector"] for n in members]))]
         for members in groups.values()
     ]
-    at_most = dict.fromkeys(observed, 0)
+    keys = {frozenset(pair) for pair in itertools.combinations_with_replacement(SECTORS, 2)}
+    at_most, at_least, total_count = (dict.fromkeys(keys, 0) for _ in range(3))
     total = 0
     for parts in itertools.product(*arrangements):
         found = counts({k: v for part in parts for k, v in part.items()})
         total += 1
-        for key in observed:
-            at_most[key] += found.get(key, 0) <= observed[key]
-    return {key: hits / total for key, hits in at_most.items()}
+        for key in keys:
+            at_most[key] += found.get(key, 0) <= observed.get(key, 0)
+            at_least[key] += found.get(key, 0) >= observed.get(key, 0)
+            total_count[key] += found.get(key, 0)
+    return {
+        key: (at_most[key] / total, at_least[key] / total, total_count[key] / total)
+        for key in keys
+    }
 
 
-def test_p_values_match_an_exact_enumeration():
+def test_expected_and_p_values_match_an_exact_enumeration():
     G = random_sectors(nx.gnm_random_graph(11, 16, seed=4), seed=4)
     G.add_edges_from([(0, 1), (0, 2), (0, 3)])  # a hub, so the bins differ in degree
-    exact = exact_p_values(G, bins=3)
+    exact = exact_null(G, bins=3)
     result = gaps(G, permutations=20000, seed=2, bins=3)
     for p in result["pairs"]:
-        key = frozenset(p["sectors"])
-        if key in exact:
-            assert p["p_value"] == pytest.approx(exact[key], abs=0.015), p["sectors"]
+        fewer, more, mean = exact[frozenset(p["sectors"])]
+        assert p["expected"] == pytest.approx(mean, rel=1e-12, abs=1e-12), p["sectors"]
+        if p["p_value"] is not None:
+            assert p["p_value"] == pytest.approx(fewer, abs=0.015), p["sectors"]
+            assert p["p_value_more"] == pytest.approx(more, abs=0.015), p["sectors"]
+
+
+def hub_graph(seed):
+    """A clique of 8 hubs, 6 of them private, each with 80 leaves of the other sectors."""
+    rng = np.random.default_rng(seed)
+    G = nx.complete_graph(8)
+    for hub in range(8):
+        G.add_edges_from((hub, f"{hub}-{leaf}") for leaf in range(80))
+    G.add_edges_from((f"{rng.integers(8)}-{rng.integers(80)}", f"{rng.integers(8)}-"
+                      f"{rng.integers(80)}") for _ in range(200))
+    G.remove_edges_from(list(nx.selfloop_edges(G)))
+    others = ("public", "civil_society", "academia")
+    sectors = {node: others[rng.integers(3)] for node in G}
+    sectors.update(dict.fromkeys(range(6), "private"))
+    nx.set_node_attributes(G, sectors, "sector")
+    return G
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_expected_is_the_permutation_mean_where_the_configuration_formula_is_not(seed):
+    G = hub_graph(seed)
+    permutations = 4000
+    result = gaps(G, permutations=permutations, seed=seed)
+    hubs = pair(result, "private", "private")
+    # 9 private hubs can share at most 36 links, but their degree sum predicts far more
+    assert hubs["expected_configuration"] > 2 * hubs["expected"]
+    for p in result["pairs"]:
+        if p["z"] is None:
+            continue
+        spread = (p["observed"] - p["expected"]) / p["z"]  # the permuted counts' deviation
+        monte_carlo = p["expected"]  # checked below against the mean of fresh permutations
+        assert spread > 0
+    null = _null_counts(G, permutations, seed)
+    for i, p in enumerate(result["pairs"]):
+        error = null[:, i].std(ddof=1) / math.sqrt(permutations)
+        monte_carlo = null[:, i].mean()
+        assert abs(p["expected"] - monte_carlo) <= 4 * error + 1e-9, (p["sectors"], monte_carlo)
+        if p["ratio"] is not None:
+            assert (p["ratio"] < 1) == (p["observed"] < p["expected"])
+            assert not (p["ratio"] > 1 and p["p_value"] < 0.5), p
+            assert not (p["ratio"] < 1 and p["p_value_more"] < 0.5), p
+            assert p["null_low"] <= p["expected"] <= p["null_high"]
+
+
+def _null_counts(G, permutations, seed):
+    """The permuted counts gaps() draws, one row per permutation, in its pair order."""
+    nodes, labels, u, v = _arrays(G)
+    degree = np.bincount(u, minlength=len(nodes)) + np.bincount(v, minlength=len(nodes))
+    return _permuted_counts(labels, degree, _bins_of_active(degree, 10), u, v, permutations,
+                            np.random.default_rng(seed))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_colour_words_and_test_never_disagree(seed):
+    # On random graphs with hubs, a pair above its expectation never has a "fewer" p below 1/2
+    # and one below never has a "more" p below 1/2; z has the sign of observed - expected.
+    G = random_sectors(nx.barabasi_albert_graph(400, 3, seed=seed), seed)
+    for p in gaps(G, permutations=500, seed=seed)["pairs"]:
+        if p["ratio"] is None:
+            continue
+        if p["ratio"] > 1:
+            assert p["p_value"] >= 0.5 and p["z"] > 0, p
+        if p["ratio"] < 1:
+            assert p["p_value_more"] >= 0.5 and p["z"] < 0, p
 
 
 def test_random_sectors_give_no_gap():
@@ -212,7 +309,7 @@ def test_same_seed_same_answer_and_json_ready():
     assert first == second
     assert json.loads(json.dumps(first)) == first
     assert first["parameters"] == {
-        "permutations": 200, "seed": 7, "bins": 10, "ratio_threshold": 0.5, "alpha": 0.05,
+        "permutations": 1000, "seed": 7, "bins": 10, "ratio_threshold": 0.5, "alpha": 0.05,
     }
 
 
@@ -220,7 +317,7 @@ def test_every_permutation_counts_every_link_once():
     G = random_sectors(nx.barabasi_albert_graph(500, 2, seed=2), 2)
     result = gaps(G, permutations=3)  # 3 is not a multiple of the 8 lanes
     assert sum(p["observed"] for p in result["pairs"]) == G.number_of_edges()
-    p_values = [p["p_value"] for p in result["pairs"]]
+    p_values = [p[side] for p in result["pairs"] for side in ("p_value", "p_value_more")]
     assert all(p in (0.25, 0.5, 0.75, 1.0) for p in p_values)  # (1 + hits) / (1 + 3)
 
 

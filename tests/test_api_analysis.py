@@ -52,8 +52,24 @@ def test_gaps_are_reproducible_from_the_seed(client):
 
 def test_gaps_as_csv(client):
     rows = _csv(client.get("/analysis/gaps", params={"format": "csv"}))
+    body = client.get("/analysis/gaps").json()
     assert len(rows) == 10
-    assert {"sector_a", "sector_b", "observed", "expected", "p_adjusted", "gap"} <= set(rows[0])
+    assert list(rows[0]) == [
+        "sector_a", "sector_b", "observed", "expected", "ratio", "z", "null_low", "null_high",
+        "p_value", "p_value_more", "p_adjusted", "gap", "expected_configuration",
+    ]
+    first = body["pairs"][0]
+    assert [rows[0]["sector_a"], rows[0]["sector_b"]] == first["sectors"]
+    assert float(rows[0]["p_value_more"]) == pytest.approx(first["p_value_more"])
+
+
+def test_gap_figures_come_from_one_null(client):
+    for pair in client.get("/analysis/gaps").json()["pairs"]:
+        if pair["ratio"] is None:
+            continue
+        assert pair["null_low"] <= pair["expected"] <= pair["null_high"], pair
+        assert (pair["ratio"] > 1) == (pair["z"] > 0) == (pair["observed"] > pair["expected"])
+        assert not (pair["ratio"] > 1 and pair["p_value"] < 0.5), pair
 
 
 def test_mixing_is_symmetric(client):

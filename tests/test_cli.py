@@ -80,6 +80,11 @@ def test_a_broken_file_loads_nothing(loaded):
 def test_gaps_table_and_json(loaded):
     table = loaded("gaps", "--permutations", "50")
     assert "public - academia" in table.output
+    header = table.output.splitlines()[0].split("  ")
+    assert [cell.strip() for cell in header if cell.strip()] == [
+        "sectors", "observed", "expected", "ratio", "z", "null 95%", "p fewer", "p more",
+        "p_adjusted", "gap",
+    ]
     body = json.loads(loaded("gaps", "--json", "--permutations", "50").output)
     assert len(body["pairs"]) == 10
 

@@ -47,3 +47,39 @@ def test_every_local_link_in_the_docs_points_at_a_file():
         text = document.read_text(encoding="utf-8")
         for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
             assert (document.parent / target).exists(), f"{document.name}: {target}"
+
+
+def _gap_table_rows(pairs: list[dict]) -> list[str]:
+    """The README's gap table rows, in order of ratio, as the code computes them."""
+
+    def number(value, digits):
+        return "–" if value is None else f"{value:.{digits}f}"
+
+    rows = []
+    for pair in sorted(pairs, key=lambda p: (p["ratio"] is None, p["ratio"] or 0.0)):
+        name = " – ".join(sector.replace("_", " ") for sector in pair["sectors"])
+        cells = [
+            name, str(pair["observed"]), number(pair["expected"], 1), number(pair["ratio"], 2),
+            number(pair["z"], 1), f"{pair['null_low']:.0f}–{pair['null_high']:.0f}",
+            number(pair["p_value"], 3), number(pair["p_value_more"], 3),
+            number(pair["p_adjusted"], 3), "**yes**" if pair["gap"] else "no",
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
+def test_the_readme_gap_table_is_what_the_code_computes(tmp_path):
+    from ingest import read_batch
+    from mapper.service import MapperService, Scope
+    from mapper.stores.embedded import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "map.db")
+    try:
+        store.apply(read_batch([ROOT / "seed_data"]))
+        pairs = MapperService(store).gaps(Scope())["pairs"]
+    finally:
+        store.close()
+    expected = _gap_table_rows(pairs)
+    table = [line for line in README.split("\n## For data stewards")[0].splitlines()
+             if line.startswith("| ") and " – " in line]
+    assert table == expected, "README gap table is stale; rows now:\n" + "\n".join(expected)

@@ -273,9 +273,35 @@ def test_gap_map_has_one_node_per_sector_and_one_edge_and_row_per_pair():
     edge = next(e for e in data["edges"] if (e["from"], e["to"]) == ("public", "academia"))
     pair = next(p for p in result["pairs"] if p["sectors"] == ["public", "academia"])
     assert edge["label"].startswith(f"{pair['observed']} / {pair['expected']:.1f}")
-    assert f"p = {pair['p_value']:.3f}" in edge["label"]
+    side, word = ("p_value_more", "more") if pair["ratio"] > 1 else ("p_value", "fewer")
+    assert f"p = {pair[side]:.3f} ({word})" in edge["label"]
     assert edge["colour"] == ratio_colour(pair["ratio"])
     assert "Colour: observed / expected links" in page
+
+
+def _gap_row(page: str, name: str) -> list[str]:
+    row = re.search(rf"<tr[^>]*><td>{re.escape(name)}</td>(.*?)</tr>", page).group(1)
+    return re.findall(r"<td>(.*?)</td>", row)
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_p_shown_follows_the_colour(lang):
+    result, counts = gap_result(actor_graph_sample())
+    over = {"ratio": 1.8, "p_value": 1.0, "p_value_more": 0.012, "p_adjusted": 1.0}
+    under = {"ratio": 0.4, "p_value": 0.004, "p_value_more": 1.0, "p_adjusted": 0.04}
+    result["pairs"][0] = {**result["pairs"][0], **over}  # public - public
+    result["pairs"][3] = {**result["pairs"][3], **under}  # public - academia
+    page = render_gap_map(result, counts, lang=lang)
+    more, fewer = ("fler", "färre") if lang == "sv" else ("more", "fewer")
+    edges = {(e["from"], e["to"]): e for e in page_data(page)["edges"]}
+    assert edges["public", "public"]["label"].endswith(f"p = 0.012 ({more})")
+    assert edges["public", "academia"]["label"].endswith(f"p = 0.004 ({fewer})")
+    public = "Offentlig sektor" if lang == "sv" else "Public sector"
+    over_row = _gap_row(page, public)
+    assert over_row[4:6] == [f"0.012 ({more})", "–"]  # no "1.000" for an over-connected pair
+    assert "1.000" not in "".join(over_row)
+    under_row = _gap_row(page, f"{public} – {'Akademi' if lang == 'sv' else 'Academia'}")
+    assert under_row[4:6] == [f"0.004 ({fewer})", "0.040"]
 
 
 def test_gap_rows_are_marked_and_dashed():

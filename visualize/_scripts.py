@@ -316,12 +316,14 @@ ACTOR_MAP_JS = (
 GAP_MAP_CSS = (
     BASE_CSS
     + """
-#layout { display: grid; grid-template-columns: minmax(420px, 1fr) minmax(440px, 600px);
+#layout { display: grid; grid-template-columns: minmax(420px, 1fr) minmax(440px, 680px);
   height: 100vh; }
 #map { position: relative; min-width: 0; min-height: 0; }
 #side { overflow-y: auto; padding: 14px 18px; background: #f7f7f5; border-left: 1px solid #ddd; }
-table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 6px 0; }
-th, td { border-bottom: 1px solid #ddd; padding: 4px 6px; text-align: right; }
+.table-wrap { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; font-size: 12px; margin: 6px 0; }
+th, td { border-bottom: 1px solid #ddd; padding: 3px 5px; text-align: right; }
+th { font-weight: 600; vertical-align: bottom; }
 td { white-space: nowrap; }
 td:first-child { white-space: normal; }
 th:first-child, td:first-child { text-align: left; }

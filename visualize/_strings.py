@@ -55,6 +55,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "ratio": "Kvot",
         "p_value": "p",
         "p_adjusted": "p (BH)",
+        "p_fewer": "p (färre)",
+        "p_more": "p (fler)",
+        "fewer": "färre",
+        "more": "fler",
+        "null_range": "Slumpens 95 %",
         "gap": "Lucka",
         "yes": "ja",
         "no": "nej",
@@ -66,8 +71,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "under": "färre än väntat",
         "over": "fler än väntat",
         "isolated": "Aktörer utan kopplingar",
-        "gap_method": "Förväntat antal och p-värden från {permutations} slumpvisa omfördelningar "
-        "av sektorerna; p justerat för flera jämförelser (Benjamini–Hochberg).",
+        "gap_method": "Förväntat antal, intervall och p-värden kommer från samma nollmodell: "
+        "sektorerna omfördelade slumpvis mellan aktörer med ungefär lika många kopplingar "
+        "({permutations} omfördelningar). p är ensidigt i färgens riktning (färre eller fler "
+        "än väntat); p (BH) är p för färre, justerat för tio jämförelser (Benjamini–Hochberg).",
         "table": "Tabell",
     },
     "en": {
@@ -119,6 +126,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "ratio": "Ratio",
         "p_value": "p",
         "p_adjusted": "p (BH)",
+        "p_fewer": "p (fewer)",
+        "p_more": "p (more)",
+        "fewer": "fewer",
+        "more": "more",
+        "null_range": "Chance 95 %",
         "gap": "Gap",
         "yes": "yes",
         "no": "no",
@@ -130,8 +142,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "under": "fewer than expected",
         "over": "more than expected",
         "isolated": "Actors without links",
-        "gap_method": "Expected counts and p-values from {permutations} random reassignments of "
-        "the sectors; p adjusted for multiple comparisons (Benjamini–Hochberg).",
+        "gap_method": "Expected counts, ranges and p-values all come from one null model: the "
+        "sectors reassigned at random among actors with about as many links "
+        "({permutations} reassignments). p is one-sided in the direction of the colour (fewer "
+        "or more than expected); p (BH) is the p for fewer, adjusted for the ten comparisons "
+        "(Benjamini–Hochberg).",
         "table": "Table",
     },
 }

@@ -4,6 +4,8 @@ One node per sector, sized by its number of actors; one edge per sector pair (a 
 links within a sector) whose width is the number of observed links and whose colour is the ratio
 observed / expected on a diverging, colour-blind-safe scale: vermillion for fewer links than
 expected, grey for as many, blue for more. Gaps (significantly under-connected pairs) are dashed.
+The p-value shown is the one-sided one in the direction of the colour: "fewer" for a pair below
+its expectation, "more" for one above, so a colour and a p-value never tell opposite stories.
 Beside the map, the same numbers as a table.
 """
 
@@ -110,6 +112,26 @@ def _p(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
+def _directed_p(pair: Mapping[str, Any], lang: str) -> str:
+    """The one-sided p-value in the direction of the ratio, with that direction named."""
+    if pair["ratio"] is None:
+        return "–"
+    more = pair["ratio"] > 1
+    value = pair["p_value_more"] if more else pair["p_value"]
+    return f"{_p(value)} ({STRINGS[lang]['more' if more else 'fewer']})"
+
+
+def _adjusted_p(pair: Mapping[str, Any]) -> str:
+    """The adjusted p for "fewer": shown only where the pair is below its expectation."""
+    if pair["ratio"] is None or pair["ratio"] > 1:
+        return "–"
+    return _p(pair["p_adjusted"])
+
+
+def _null_range(pair: Mapping[str, Any]) -> str:
+    return f"{_number(pair['null_low'], 0)}–{_number(pair['null_high'], 0)}"
+
+
 def _edges(pairs: list[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
     strings = STRINGS[lang]
     top = max([pair["observed"] for pair in pairs] + [1])
@@ -126,13 +148,16 @@ def _edges(pairs: list[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
                 "gap": bool(pair["gap"]),
                 "angle": _LOOP_ANGLES.get(a, 0.0),
                 "roundness": 0.4 if frozenset((a, b)) in _DIAGONALS else 0.12,
-                "label": f"{numbers}\np = {_p(pair['p_value'])}",
+                "label": f"{numbers}\np = {_directed_p(pair, lang)}",
                 "tip": [
                     _pair_name(a, b, lang),
                     f"{strings['observed']}: {pair['observed']}",
                     f"{strings['expected']}: {_number(pair['expected'], 1)}",
+                    f"{strings['null_range']}: {_null_range(pair)}",
                     f"{strings['ratio']}: {_number(pair['ratio'])}",
-                    f"{strings['p_value']}: {_p(pair['p_value'])}",
+                    f"z: {_number(pair['z'])}",
+                    f"{strings['p_fewer']}: {_p(pair['p_value'])}",
+                    f"{strings['p_more']}: {_p(pair['p_value_more'])}",
                     f"{strings['p_adjusted']}: {_p(pair['p_adjusted'])}",
                     f"{strings['gap']}: {strings['yes'] if pair['gap'] else strings['no']}",
                 ],
@@ -189,18 +214,22 @@ def _legend(lang: str) -> str:
 def _table(pairs: list[Mapping[str, Any]], lang: str) -> str:
     strings = STRINGS[lang]
     e = html.escape
-    columns = ("pair", "observed", "expected", "ratio", "p_value", "p_adjusted", "gap")
-    head = "".join(f"<th>{e(strings[column])}</th>" for column in columns)
+    columns = ("pair", "observed", "expected", "null_range", "ratio", "p_value", "p_adjusted")
+    head = "".join(f"<th>{e(strings[column])}</th>" for column in (*columns, "gap"))
     rows = "".join(
         f"<tr{' class=gap' if pair['gap'] else ''}>"
         f"<td>{e(_pair_name(*pair['sectors'], lang))}</td>"
         f"<td>{int(pair['observed'])}</td><td>{_number(pair['expected'], 1)}</td>"
+        f"<td>{_null_range(pair)}</td>"
         f"<td>{_swatch(pair['ratio'])}{_number(pair['ratio'])}</td>"
-        f"<td>{_p(pair['p_value'])}</td><td>{_p(pair['p_adjusted'])}</td>"
+        f"<td>{e(_directed_p(pair, lang))}</td><td>{_adjusted_p(pair)}</td>"
         f"<td>{e(strings['yes'] if pair['gap'] else strings['no'])}</td></tr>"
         for pair in pairs
     )
-    return f'<table id="gap-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    return (
+        f'<div class="table-wrap"><table id="gap-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>"
+    )
 
 
 def _swatch(ratio: float | None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import Format, FormatQuery, ScopeDep, ServiceDep, csv_response
 from mapper.model import Sector
@@ -23,13 +23,29 @@ ActorId = Annotated[str, Query(max_length=200, description="An actor id, e.g. `v
 
 
 class GapPair(BaseModel):
-    sectors: list[Sector]
-    observed: int
-    expected: float
-    ratio: float | None
-    p_value: float | None
-    p_adjusted: float | None
-    gap: bool
+    """One sector pair against the null model: labels shuffled among actors of similar degree."""
+
+    sectors: list[Sector] = Field(description="The two sectors; the same one twice for within")
+    observed: int = Field(description="Links between the two sectors")
+    expected: float = Field(description="Mean number of links under the null model (exact)")
+    ratio: float | None = Field(description="observed / expected; None when expected is 0")
+    z: float | None = Field(
+        description="(observed - expected) / standard deviation of the permuted counts"
+    )
+    null_low: float = Field(description="2.5 % quantile of the permuted counts")
+    null_high: float = Field(description="97.5 % quantile of the permuted counts")
+    p_value: float | None = Field(description="One-sided p-value for fewer links than chance")
+    p_value_more: float | None = Field(description="One-sided p-value for more links than chance")
+    p_adjusted: float | None = Field(
+        description="p_value adjusted by Benjamini-Hochberg over the tested pairs"
+    )
+    gap: bool = Field(description="ratio < ratio_threshold and p_adjusted < alpha")
+    expected_configuration: float = Field(
+        description="Configuration-model formula D_a·D_b/2m, for comparison; overstates hubs"
+    )
+
+
+_GAP_CSV_COLUMNS = ["sector_a", "sector_b", *(f for f in GapPair.model_fields if f != "sectors")]
 
 
 class GapParameters(BaseModel):
@@ -209,8 +225,7 @@ def read_gaps(
             {**pair, "sector_a": pair["sectors"][0], "sector_b": pair["sectors"][1]}
             for pair in result["pairs"]
         ]
-        columns = ["sector_a", "sector_b", "observed", "expected", "ratio"]
-        return csv_response(rows, [*columns, "p_value", "p_adjusted", "gap"], "gaps")
+        return csv_response(rows, _GAP_CSV_COLUMNS, "gaps")
     return result
 
 

@@ -8,24 +8,31 @@ import numpy as np
 
 from mapper.analysis._shared import SECTORS, check_count, sectors_of
 
-__all__ = ["gaps"]
+__all__ = ["DEFAULT_PERMUTATIONS", "gaps"]
+
+# With ten sector pairs and a Benjamini-Hochberg adjustment, the smallest adjusted p-value that
+# P permutations can give is 10 / (P + 1): 200 permutations could never reach alpha = 0.05 with
+# a margin, 1000 can (0.01).
+DEFAULT_PERMUTATIONS = 1000
 
 _PAIRS = [(a, b) for i, a in enumerate(SECTORS) for b in SECTORS[i:]]
 # A Sidon set: the sum of two codes tells which unordered pair of sectors a link joins.
 _CODES = np.array([0, 1, 3, 7], dtype=np.uint8)
 _PAIR_CODES = [int(_CODES[SECTORS.index(a)] + _CODES[SECTORS.index(b)]) for a, b in _PAIRS]
+_PAIR_INDICES = [(SECTORS.index(a), SECTORS.index(b)) for a, b in _PAIRS]
 _CROSS = [i for i, (a, b) in enumerate(_PAIRS) if a != b]
 _WITHIN = {a: _PAIRS.index((a, a)) for a in SECTORS}
 _PADDING = 15  # code of the dummy actor that pads the link list; 15 + 15 is no pair's code
 _LANES = 8  # permutations packed into one uint64 per actor, one byte each
 _BLOCK = 255  # links summed per block before a byte lane could overflow
 _CHUNK = _BLOCK * 512  # links per pass, so that a pass's arrays stay in the CPU cache
+_QUANTILES = (0.025, 0.975)  # the central 95 % of the permuted counts: null_low, null_high
 
 
 def gaps(
     G,
     *,
-    permutations: int = 200,
+    permutations: int = DEFAULT_PERMUTATIONS,
     seed: int = 0,
     bins: int = 10,
     ratio_threshold: float = 0.5,
@@ -33,23 +40,30 @@ def gaps(
 ) -> dict:
     """Compare the links between every pair of sectors with a degree-preserving null model.
 
-    For each unordered pair of sectors (a, b), a = b included, in the actor graph `G`:
+    The null model shuffles the sector labels among actors of similar degree: the actors with
+    degree >= 1 fall into `bins` equal-frequency degree bins, bin = floor(bins·r / n1) with r the
+    number of such actors with a strictly smaller degree (so ties share a bin) and n1 the number
+    of such actors, and each permutation shuffles the labels within every bin. Every figure of a
+    pair comes from this one null. For each unordered pair of sectors (a, b), a = b included, in
+    the actor graph `G`:
 
     - `observed`: the number of links between a and b (within a when a = b).
-    - `expected`: the configuration-model expectation given every actor's degree,
-      D_a·D_b / 2m for a != b and D_a² / 4m for a = b, where D_a is the sum of the degrees of the
-      actors in a and m the number of links. The expectations of all pairs add up to m.
+    - `expected`: the exact mean of that number under the null, in closed form (see
+      docs/analysis.md). The expectations of all pairs add up to the number of links.
     - `ratio`: observed / expected (None when expected is 0).
-    - `p_value`: the one-sided permutation p-value for "fewer links than expected". Each
-      permutation shuffles the sector labels among actors of similar degree: the actors with
-      degree >= 1 fall into `bins` equal-frequency degree bins, bin = floor(bins·r / n1) with r the
-      number of such actors with a strictly smaller degree (so ties share a bin) and n1 the number
-      of such actors. p = (1 + #{permutations with count <= observed}) / (1 + permutations).
-    - `p_adjusted`: Benjamini-Hochberg adjusted over the pairs that have a p-value.
+    - `z`: (observed - expected) / the standard deviation of the permuted counts (None when it
+      is 0); `null_low`, `null_high`: the 2.5 % and 97.5 % quantiles of the permuted counts.
+    - `p_value`: one-sided, "fewer links than chance":
+      (1 + #{permutations with count <= observed}) / (1 + permutations);
+      `p_value_more`: one-sided, "more", with count >= observed.
+    - `p_adjusted`: `p_value` Benjamini-Hochberg adjusted over the pairs that are tested.
     - `gap`: ratio < ratio_threshold and p_adjusted < alpha.
+    - `expected_configuration`: the configuration-model formula D_a·D_b / 2m (D_a² / 4m within
+      a sector), D_a the degree sum of sector a; it lets hubs link many times over, so it
+      overstates the links among hubs. Kept for comparison, never used for the flags.
 
-    Pairs with expected 0 (a sector without links) are not tested: their p-values are None and
-    they are never a gap. Also returned: `isolated_actors` (degree 0, sorted) and
+    Pairs with expected 0 (a sector without links) are not tested: their ratio, z and p-values
+    are None and they are never a gap. Also returned: `isolated_actors` (degree 0, sorted) and
     `sectors_without_cross_links` (sectors with actors but no link to another sector). The
     result is reproducible from `seed`. Self-loops are ignored. Raises ValueError for a
     parameter out of range.
@@ -59,22 +73,25 @@ def gaps(
     >>> nx.set_node_attributes(G, {"kth": "academia", "lund": "academia",
     ...     "vinnova": "public", "region-skane": "public"}, "sector")
     >>> pair = next(p for p in gaps(G)["pairs"] if p["sectors"] == ["public", "academia"])
-    >>> pair["observed"], pair["expected"], pair["ratio"], pair["gap"]
-    (1, 1.5, 0.6666666666666666, False)
+    >>> pair["observed"], round(pair["expected"], 3), pair["expected_configuration"], pair["gap"]
+    (1, 2.0, 1.5, False)
     """
     _check_parameters(permutations, bins, ratio_threshold, alpha)
     nodes, labels, u, v = _arrays(G)
     degree = np.bincount(u, minlength=len(nodes)) + np.bincount(v, minlength=len(nodes))
+    bin_of = _bins_of_active(degree, bins)
     observed = _pair_counts(_CODES[labels[u]] + _CODES[labels[v]])
-    expected = _expected(labels, degree, len(u))
+    expected = _expected(labels, bin_of, u, v)
+    null = _permuted_counts(labels, degree, bin_of, u, v, permutations, np.random.default_rng(seed))
+    columns = _null_statistics(observed, expected, null)
     testable = expected > 0
-    null = _permuted_counts(labels, degree, u, v, permutations, bins, np.random.default_rng(seed))
-    p_values = (1 + (null <= observed).sum(axis=0)) / (1 + permutations)
     adjusted = np.full(len(_PAIRS), np.nan)
-    adjusted[testable] = _benjamini_hochberg(p_values[testable])
+    adjusted[testable] = _benjamini_hochberg(columns["p_value"][testable])
+    columns["p_adjusted"] = adjusted
+    configuration = _expected_configuration(labels, degree, len(u))
     pairs = [
-        _pair(pair, observed[i], expected[i], p_values[i], adjusted[i], ratio_threshold, alpha)
-        for i, pair in enumerate(_PAIRS)
+        _pair(i, observed, expected, configuration, columns, ratio_threshold, alpha)
+        for i in range(len(_PAIRS))
     ]
     return {
         "pairs": pairs,
@@ -134,26 +151,61 @@ def _pair_counts(codes: np.ndarray) -> np.ndarray:
     return np.bincount(codes, minlength=2 * _PADDING + 1)[_PAIR_CODES]
 
 
-def _expected(labels: np.ndarray, degree: np.ndarray, m: int) -> np.ndarray:
-    """The configuration-model expectation of every pair, in _PAIRS order."""
-    if m == 0:
+def _bins_of_active(degree: np.ndarray, bins: int) -> np.ndarray:
+    """Every actor's degree bin, numbered from 0; -1 for actors without links.
+
+    Equal-frequency bins by degree rank among the actors with links; equal degrees share a bin.
+    """
+    bin_of = np.full(len(degree), -1, dtype=np.intp)
+    active = degree > 0
+    if active.any():
+        ranked = degree[active]
+        smaller = np.searchsorted(np.sort(ranked), ranked, side="left")
+        bin_of[active] = smaller * bins // len(ranked)
+    return bin_of
+
+
+def _expected(labels: np.ndarray, bin_of: np.ndarray, u: np.ndarray, v: np.ndarray):
+    """The exact mean link count of every pair (in _PAIRS order) under the shuffle within bins.
+
+    A shuffle gives the actors of bin β the sectors of that bin in a uniformly random order, so a
+    link's chance of joining sectors a and b depends only on the bins of its two ends: with c_βa
+    actors of sector a among the n_β of bin β, P(u in a, v in b) = c_βa·c_γb / (n_β·n_γ) for
+    ends in different bins β != γ, and c_βa·(c_βb - [a = b]) / (n_β·(n_β - 1)) within one bin
+    (drawn without replacement). Summed over the links grouped by their bins' pair: O(links).
+    """
+    if len(u) == 0:
         return np.zeros(len(_PAIRS))
-    D = np.bincount(labels, weights=degree, minlength=len(SECTORS))
+    bins, inverse = np.unique(bin_of[bin_of >= 0], return_inverse=True)
+    dense = np.full(len(bin_of), -1, dtype=np.intp)
+    dense[bin_of >= 0] = inverse
+    k = len(bins)
+    members = np.zeros((k, len(SECTORS)))
+    np.add.at(members, (dense[bin_of >= 0], labels[bin_of >= 0]), 1)
+    size = members.sum(axis=1)
+    pairs, links = np.unique(dense[u] * k + dense[v], return_counts=True)
+    first, second = np.divmod(pairs, k)
+    between = first != second
+    share = members / size[:, None]
+    ordered = (share[first[between]] * links[between, None]).T @ share[second[between]]
+    same, count = first[~between], links[~between]
+    weight = count / (size[same] * (size[same] - 1))
+    inside = members[same]
+    ordered += (inside * weight[:, None]).T @ inside - np.diag(weight @ inside)
     return np.array(
-        [
-            D[SECTORS.index(a)] * D[SECTORS.index(b)] / (2 * m if a != b else 4 * m)
-            for a, b in _PAIRS
-        ]
+        [ordered[i, j] + ordered[j, i] if i != j else ordered[i, i] for i, j in _PAIR_INDICES]
     )
 
 
-def _degree_bins(degree: np.ndarray, bins: int) -> np.ndarray:
-    """Equal-frequency bins by degree rank; actors with the same degree share a bin."""
-    smaller = np.searchsorted(np.sort(degree), degree, side="left")
-    return smaller * bins // len(degree)
+def _expected_configuration(labels: np.ndarray, degree: np.ndarray, m: int) -> np.ndarray:
+    """The configuration-model formula of every pair, in _PAIRS order (for comparison only)."""
+    if m == 0:
+        return np.zeros(len(_PAIRS))
+    D = np.bincount(labels, weights=degree, minlength=len(SECTORS))
+    return np.array([D[i] * D[j] / (2 * m if i != j else 4 * m) for i, j in _PAIR_INDICES])
 
 
-def _permuted_counts(labels, degree, u, v, permutations, bins, rng) -> np.ndarray:
+def _permuted_counts(labels, degree, bin_of, u, v, permutations, rng) -> np.ndarray:
     """Link counts per pair (columns, _PAIRS order) under each permutation (rows).
 
     Only actors with links take part. They are renumbered so that each degree bin is one
@@ -161,14 +213,13 @@ def _permuted_counts(labels, degree, u, v, permutations, bins, rng) -> np.ndarra
     permutations share one uint64 per actor (a byte each), so one gather per link end serves
     eight permutations; the sum of the two ends' codes names the pair in every byte.
     """
-    active = np.flatnonzero(degree > 0)
+    active = np.flatnonzero(bin_of >= 0)
     if len(active) == 0:
         return np.zeros((permutations, len(_PAIRS)), dtype=np.int64)
-    bin_of = _degree_bins(degree[active], bins)
-    order = active[np.argsort(bin_of, kind="stable")]
+    order = active[np.argsort(bin_of[active], kind="stable")]
     position = np.full(len(labels), len(order), dtype=np.intp)
     position[order] = np.arange(len(order))
-    blocks = _blocks(np.sort(bin_of), _CODES[labels[order]].astype(np.int64))
+    blocks = _blocks(bin_of[order], _CODES[labels[order]].astype(np.int64))
     ends = _padded(position[u], position[v], dummy=len(order))
     counts = np.empty((permutations, len(_PAIRS)), dtype=np.int64)
     for first in range(0, permutations, _LANES):
@@ -176,6 +227,22 @@ def _permuted_counts(labels, degree, u, v, permutations, bins, rng) -> np.ndarra
         lane_counts = _lane_counts(lanes, degree[order], *ends)
         counts[first : first + _LANES] = lane_counts[: permutations - first]
     return counts
+
+
+def _null_statistics(observed, expected, null) -> dict[str, np.ndarray]:
+    """Per pair: z, the central 95 % of the permuted counts, and both one-sided p-values."""
+    draws = len(null)
+    spread = null.std(axis=0, ddof=1) if draws > 1 else np.zeros(len(_PAIRS))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(spread > 0, (observed - expected) / spread, np.nan)
+    low, high = np.quantile(null, _QUANTILES, axis=0)
+    return {
+        "z": z,
+        "null_low": low,
+        "null_high": high,
+        "p_value": (1 + (null <= observed).sum(axis=0)) / (1 + draws),
+        "p_value_more": (1 + (null >= observed).sum(axis=0)) / (1 + draws),
+    }
 
 
 def _blocks(sorted_bins: np.ndarray, codes: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
@@ -248,17 +315,28 @@ def _benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     return result
 
 
-def _pair(pair, observed, expected, p_value, adjusted, ratio_threshold, alpha) -> dict:
-    tested = expected > 0
-    ratio = float(observed / expected) if tested else None
+def _pair(i, observed, expected, configuration, columns, ratio_threshold, alpha) -> dict:
+    tested = bool(expected[i] > 0)
+    ratio = float(observed[i] / expected[i]) if tested else None
+
+    def tested_only(name: str) -> float | None:
+        value = columns[name][i]
+        return float(value) if tested and not np.isnan(value) else None
+
+    adjusted = tested_only("p_adjusted")
     return {
-        "sectors": list(pair),
-        "observed": int(observed),
-        "expected": float(expected),
+        "sectors": list(_PAIRS[i]),
+        "observed": int(observed[i]),
+        "expected": float(expected[i]),
         "ratio": ratio,
-        "p_value": float(p_value) if tested else None,
-        "p_adjusted": float(adjusted) if tested else None,
+        "z": tested_only("z"),
+        "null_low": float(columns["null_low"][i]),
+        "null_high": float(columns["null_high"][i]),
+        "p_value": tested_only("p_value"),
+        "p_value_more": tested_only("p_value_more"),
+        "p_adjusted": adjusted,
         "gap": bool(tested and ratio < ratio_threshold and adjusted < alpha),
+        "expected_configuration": float(configuration[i]),
     }
 
 
