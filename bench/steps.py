@@ -195,6 +195,147 @@ def actor_map(store: str) -> dict:
     return {"cold_seconds": cold_seconds, "seconds": warm_seconds, "html_mb": len(html) / 1e6}
 
 
+# -- analysis core (issue 12) ---------------------------------------------------------------------
+
+
+def _rss_mb() -> dict:
+    """This process's resident memory now (VmRSS) and at its peak (VmHWM), in MB."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("VmRSS", "VmHWM")):
+            fields[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return {"rss_mb": fields.get("VmRSS"), "peak_rss_mb": fields.get("VmHWM")}
+
+
+def _membership_rows(store) -> int:
+    """The bare query: every PARTICIPATES_IN and FUNDS row (actor, target), nothing else."""
+    if hasattr(store, "_driver"):
+        records, _, _ = store._driver.execute_query(
+            "MATCH (a:Actor)-[r:PARTICIPATES_IN|FUNDS]->(t) RETURN a.id, t.id",
+            database_=store.database,
+        )
+        return len(records)
+    query = "SELECT source, target FROM relations WHERE type IN ('PARTICIPATES_IN', 'FUNDS')"
+    return len(store._db.execute(query).fetchall())
+
+
+def core_build(store: str, old: bool = True) -> dict:
+    """Cold: the compact graph from the store (rows, index, sparse projection), against a bare
+    query reading the membership rows and, with `old`, the snapshot + networkx actor graph."""
+    from mapper.analysis.compact import IndexedRows, compact_graph_from_rows
+
+    opened = _open_store(store)
+    bare_seconds, rows_read = _timed(_membership_rows, opened)
+    rows_seconds, (_, rows) = _timed(opened.analysis_rows)
+    index_seconds, indexed = _timed(IndexedRows.from_rows, rows)
+    del rows
+    graph_seconds, C = _timed(compact_graph_from_rows, indexed)
+    result = {
+        "bare_query_seconds": bare_seconds,
+        "membership_rows": rows_read,
+        "rows_seconds": rows_seconds,
+        "index_seconds": index_seconds,
+        "graph_seconds": graph_seconds,
+        "build_seconds": rows_seconds + index_seconds + graph_seconds,
+        "actors": len(C),
+        "links": C.number_of_links(),
+        **_rss_mb(),
+    }
+    if old:
+        from mapper.analysis.actor_graph import actor_graph
+
+        snapshot_seconds, G = _timed(opened.snapshot)
+        actor_graph_seconds, A = _timed(actor_graph, G)
+        result["old_seconds"] = snapshot_seconds + actor_graph_seconds
+        result["old_links"] = A.number_of_edges()
+    opened.close()
+    return result
+
+
+def core_gaps(store: str) -> dict:
+    """Cold service.gaps (1000 permutations) from a fresh process; then gaps() with 200
+    permutations on the built compact graph."""
+    from mapper.analysis.gaps import gaps
+    from mapper.service import MapperService, Scope
+
+    service = MapperService(_open_store(store))
+    cold_seconds, result = _timed(service.gaps, Scope())
+    C = service.compact(Scope())
+    seconds_200, _ = _timed(gaps, C, permutations=200)
+    service.close()
+    found = [p["sectors"] for p in result["pairs"] if p["gap"]]
+    return {
+        "cold_seconds": cold_seconds,
+        "gaps_200_seconds": seconds_200,
+        "links": C.number_of_links(),
+        "gaps_found": found,
+        **_rss_mb(),
+    }
+
+
+def core_brokers(store: str, seeds: int = 3) -> dict:
+    """Cold service.brokers from a fresh process (exact when it fits the budget). When it is an
+    estimate, the top 10 of `seeds` seeds with the same number of sources are compared."""
+    from mapper.analysis.brokers import brokers
+    from mapper.service import MapperService, Scope
+
+    service = MapperService(_open_store(store))
+    cold_seconds, result = _timed(service.brokers, Scope())
+    top = [[b["actor"] for b in result["brokers"]]]
+    if not result["exact"]:
+        C = service.compact(Scope())
+        for seed in range(1, seeds):
+            again = brokers(C, top=10, k=result["sources"], seed=seed)
+            top.append([b["actor"] for b in again["brokers"]])
+    service.close()
+    shared = [len(set(top[0]) & set(other)) for other in top[1:]]
+    return {
+        "cold_seconds": cold_seconds,
+        "exact": result["exact"],
+        "sources": result["sources"],
+        "actors": result["actors"],
+        "top10_shared_with_other_seeds": shared,
+        **_rss_mb(),
+    }
+
+
+def core_server_memory(store: str) -> dict:
+    """What a server process holds after gaps, brokers and the actor map of the whole store."""
+    from mapper.service import MapperService, Scope
+
+    service = MapperService(_open_store(store))
+    seconds = {}
+    for name, call in (
+        ("gaps", lambda: service.gaps(Scope())),
+        ("brokers", lambda: service.brokers(Scope())),
+        ("actor_map", lambda: service.actor_map(Scope())),
+    ):
+        seconds[name], _ = _timed(call)
+    memory = _rss_mb()
+    service.close()
+    return {"seconds": seconds, **memory}
+
+
+def cli_gaps(store: str) -> dict:
+    """`mapper gaps --permutations 200` from a fresh process, against bench/baseline_gaps.py
+    (pandas + numpy) on the same store, run alternately three times each; medians."""
+    import shutil
+    import subprocess
+
+    mapper = shutil.which("mapper") or str(Path(sys.executable).with_name("mapper"))
+    commands = {
+        "mapper": [mapper, "--store", store, "gaps", "--permutations", "200"],
+        "baseline": [sys.executable, str(Path(__file__).with_name("baseline_gaps.py")), store],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(3):
+        for name, command in commands.items():
+            started = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            times[name].append(time.perf_counter() - started)
+    return {f"{name}_seconds": statistics.median(values) for name, values in times.items()}
+
+
 # -- API -------------------------------------------------------------------------------------------
 
 
@@ -321,6 +462,11 @@ STEPS = {
     "analysis": analysis,
     "actor_map": actor_map,
     "api": api,
+    "core_build": core_build,
+    "core_gaps": core_gaps,
+    "core_brokers": core_brokers,
+    "core_server_memory": core_server_memory,
+    "cli_gaps": cli_gaps,
 }
 
 

@@ -352,12 +352,20 @@ def mixing(ctx: click.Context, scope: Scope, as_json: bool) -> None:
 @cli.command()
 @scope_options
 @click.option("--top", default=10, show_default=True)
+@click.option(
+    "--sample",
+    type=int,
+    default=None,
+    help="Estimate betweenness from this many sampled actors (default: exact where it fits).",
+)
 @json_option
 @click.pass_context
 @_fail_cleanly
-def brokers(ctx: click.Context, scope: Scope, top: int, as_json: bool) -> None:
+def brokers(
+    ctx: click.Context, scope: Scope, top: int, sample: int | None, as_json: bool
+) -> None:
     """Actors that connect sectors: cross-sector betweenness and brokerage roles."""
-    result = _service(ctx).brokers(scope, top=top)
+    result = _service(ctx).brokers(scope, top=top, sample=sample)
     if as_json:
         _echo_json(result)
         return
@@ -369,10 +377,17 @@ def brokers(ctx: click.Context, scope: Scope, top: int, as_json: bool) -> None:
             "betweenness": _number(b["betweenness"]),
             **b["brokerage"],
         }
-        for b in result
+        for b in result["brokers"]
     ]
-    roles = list(result[0]["brokerage"]) if result else []
+    roles = list(result["brokers"][0]["brokerage"]) if rows else []
     click.echo(_table(rows, ["actor", "sector", "cross_sector", "betweenness", *roles]))
+    if result["exact"]:
+        click.echo(f"exact: shortest paths from all {result['actors']} actors")
+    else:
+        click.echo(
+            f"estimated: shortest paths from {result['sources']} of {result['actors']} actors, "
+            "sampled (--sample sets how many)"
+        )
 
 
 @cli.command()

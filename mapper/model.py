@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -21,6 +23,7 @@ __all__ = [
     "SUBSECTORS",
     "Actor",
     "ActorKind",
+    "AnalysisRows",
     "ApplyReport",
     "Batch",
     "Collaboration",
@@ -359,6 +362,30 @@ class Batch(BaseModel):
 
     def __len__(self) -> int:
         return len(self.actors) + len(self.collaborations) + len(self.relations)
+
+
+@dataclass
+class AnalysisRows:
+    """The store's contents as plain columns, all an analysis graph is built from.
+
+    One row per actor, collaboration and relation, in any order; years are ints or None. A
+    relation's years are its `year` and the years of its `start` and `end`.
+    """
+
+    actor_ids: list[str] = dc_field(default_factory=list)
+    actor_names: list[str] = dc_field(default_factory=list)
+    actor_sectors: list[str] = dc_field(default_factory=list)
+    actor_regions: list[str | None] = dc_field(default_factory=list)
+    collaboration_ids: list[str] = dc_field(default_factory=list)
+    collaboration_regions: list[str | None] = dc_field(default_factory=list)
+    collaboration_starts: list[int | None] = dc_field(default_factory=list)
+    collaboration_ends: list[int | None] = dc_field(default_factory=list)
+    relation_types: list[str] = dc_field(default_factory=list)
+    relation_sources: list[str] = dc_field(default_factory=list)
+    relation_targets: list[str] = dc_field(default_factory=list)
+    relation_years: list[int | None] = dc_field(default_factory=list)
+    relation_starts: list[int | None] = dc_field(default_factory=list)
+    relation_ends: list[int | None] = dc_field(default_factory=list)
 
 
 class TypeReport(BaseModel):

@@ -17,14 +17,21 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from ingest import ValidationResult, read_batch, to_gexf, to_graphml, to_kumu, validate, write_csv
 from mapper._gc import thaw
-from mapper.analysis.actor_graph import ACTOR_RELATION_TYPES, DEFAULT_RELATION_TYPES, actor_graph
+from mapper.analysis._shared import SECTORS
+from mapper.analysis.actor_graph import ACTOR_RELATION_TYPES, actor_graph
 from mapper.analysis.brokers import betweenness, brokers, cross_sector_betweenness
+from mapper.analysis.compact import (
+    CompactGraph,
+    IndexedRows,
+    compact_graph_from_rows,
+)
 from mapper.analysis.funding import funding
 from mapper.analysis.gaps import DEFAULT_PERMUTATIONS, gaps
-from mapper.analysis.mixing import mixing, mixing_from_counts
+from mapper.analysis.mixing import mixing
 from mapper.analysis.paths import connections, shortest_paths
 from mapper.analysis.suggestions import suggest_partners
 from mapper.errors import ActorNotFound, CollaborationNotFound, InvalidParameter
@@ -116,11 +123,15 @@ class StoreInfo:
 
 
 _CACHE_SIZE = 64
+# Kinds of cache entries that hold a whole graph (hundreds of MB at 100k actors): keep few.
+_LARGE_ENTRIES = {"rows": 1, "compact": 4, "actor_graph": 2}
 
-# Betweenness work (source actors x links) done exactly before it is estimated from a sample:
-# about 10 s for /analysis/brokers, 2 s for marking brokers on a map, on one core.
-BETWEENNESS_BUDGET = 20_000_000
-MAP_BETWEENNESS_BUDGET = 4_000_000
+# Betweenness work (source actors x links) done exactly before it is estimated from a sample,
+# on the compiled kernel (mapper/analysis/_kernels.py, about 3 ns per unit on one of 2 cores):
+# about 15 s for /analysis/brokers (exact up to 13k actors and 360k links), 3 s for marking
+# brokers on a map.
+BETWEENNESS_BUDGET = 5_000_000_000
+MAP_BETWEENNESS_BUDGET = 1_000_000_000
 
 
 def _within(name: str, value: int, low: int, high: int) -> int:
@@ -294,8 +305,7 @@ class MapperService:
         return self.store.snapshot()
 
     def _cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
-        G = self.snapshot()
-        generation = G.graph.get("generation", id(G))
+        generation = self.store.generation()
         with self._cache_lock:
             if self._cache_generation != generation:
                 self._cache.clear()
@@ -308,9 +318,41 @@ class MapperService:
         with self._cache_lock:
             if self._cache_generation == generation:
                 self._cache[key] = value
-                while len(self._cache) > _CACHE_SIZE:
-                    self._cache.popitem(last=False)
+                self._evict(key[0])
         return value
+
+    def _evict(self, kind: str) -> None:
+        """Drop the oldest entries beyond _CACHE_SIZE, and beyond the limit of large kinds."""
+        limit = _LARGE_ENTRIES.get(kind)
+        if limit is not None:
+            same = [key for key in self._cache if key[0] == kind]
+            for key in same[: max(0, len(same) - limit)]:
+                del self._cache[key]
+        while len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    def _rows(self) -> IndexedRows:
+        """The store as integer arrays, read once per generation (analysis.compact)."""
+        return self._cached(("rows",), lambda: IndexedRows.from_rows(self.store.analysis_rows()[1]))
+
+    def compact(self, scope: Scope) -> CompactGraph:
+        """The compact actor graph of `scope`, built from the store's rows, not its records.
+
+        Raises InvalidParameter naming a bad field."""
+        scope = _checked_scope(scope)
+
+        def compute() -> CompactGraph:
+            with _as_parameter_errors():
+                return compact_graph_from_rows(
+                    self._rows(),
+                    relation_types=scope.relation_types,
+                    shared_collaborations=scope.shared_collaborations,
+                    region=scope.region,
+                    year_from=scope.year_from,
+                    year_to=scope.year_to,
+                )
+
+        return self._cached(("compact", scope), compute)
 
     def actor_graph(self, scope: Scope) -> nx.Graph:
         """The actor graph of `scope` (frozen). Raises InvalidParameter naming a bad field."""
@@ -333,16 +375,9 @@ class MapperService:
     def mixing(self, scope: Scope) -> dict:
         """Links, weights and density per sector pair, and the E-I index (analysis.mixing).
 
-        On Neo4j, without region or year filters, the links are counted in Cypher."""
+        Counted on the compact graph."""
         scope = _checked_scope(scope)
-        count_in_store = getattr(self.store, "mixing_counts", None)
-        if count_in_store is None or scope.region or scope.year_from or scope.year_to:
-            return self._cached(("mixing", scope), lambda: mixing(self.actor_graph(scope)))
-        actors, pairs = count_in_store(
-            relation_types=scope.relation_types or DEFAULT_RELATION_TYPES,
-            shared_collaborations=scope.shared_collaborations,
-        )
-        return mixing_from_counts(actors, pairs)
+        return self._cached(("mixing", scope), lambda: mixing(self.compact(scope)))
 
     def gaps(
         self,
@@ -368,24 +403,25 @@ class MapperService:
 
         def compute() -> dict:
             with _as_parameter_errors():
-                return gaps(self.actor_graph(scope), **params)
+                return gaps(self.compact(scope), **params)
 
         return self._cached(("gaps", scope, tuple(params.items())), compute)
 
-    def brokers(self, scope: Scope, *, top: int = 10, sample: int | None = None) -> list[dict]:
+    def brokers(self, scope: Scope, *, top: int = 10, sample: int | None = None) -> dict:
         """The `top` actors by cross-sector betweenness, with brokerage roles (analysis.brokers).
 
         `sample` estimates betweenness from that many source actors. When it is None, the
-        answer is exact if it fits BETWEENNESS_BUDGET, else estimated from as many sources as fit.
+        answer is exact if it fits BETWEENNESS_BUDGET, else estimated from as many sources as
+        fit; `exact` and `sources` in the answer say which.
         """
         _within("top", top, 1, LIMITS.top)
         if sample is not None:
             _within("sample", sample, 1, 100_000)
 
-        def compute() -> list[dict]:
-            A = self.actor_graph(scope)
-            k = sample if sample is not None else _betweenness_sample(A, BETWEENNESS_BUDGET)
-            return brokers(A, top=top, k=k)
+        def compute() -> dict:
+            C = self.compact(scope)
+            k = sample if sample is not None else _betweenness_sample(C, BETWEENNESS_BUDGET)
+            return brokers(C, top=top, k=k)
 
         return self._cached(("brokers", scope, top, sample), compute)
 
@@ -460,21 +496,23 @@ class MapperService:
         self._check_map_options(lang, size_by)
         _within("brokers", brokers, 0, LIMITS.top)
         A = self.actor_graph(scope)
+        C = self.compact(scope)
         if sectors:
             A = A.subgraph([node for node, s in A.nodes(data="sector") if s in sectors])
+            C = C.subgraph(np.isin(C.sectors, [i for i, s in enumerate(SECTORS) if s in sectors]))
         detailed = A.number_of_nodes() <= AGGREGATE_THRESHOLD
-        sample = _betweenness_sample(A, MAP_BETWEENNESS_BUDGET)
+        sample = _betweenness_sample(C, MAP_BETWEENNESS_BUDGET)
         snapshot = self.snapshot()
         region = _checked_scope(scope).region
         marked, scores = [], {}
         if detailed:
             marked = self._cached(
                 ("map-brokers", scope, sectors, brokers),
-                lambda: self._map_brokers(A, brokers, sample),
+                lambda: self._map_brokers(C, brokers, sample),
             )
             scores = self._cached(
                 ("map-scores", scope, sectors, size_by),
-                lambda: self._map_scores(A, size_by, sample),
+                lambda: self._map_scores(C, size_by, sample),
             )
         return render_actor_map(
             A,
@@ -502,16 +540,15 @@ class MapperService:
         return render_gap_map(result, counts, lang=lang)
 
     @staticmethod
-    def _map_brokers(A, top: int, sample: int | None) -> list[str]:
+    def _map_brokers(C: CompactGraph, top: int, sample: int | None) -> list[str]:
         """The ids of the `top` actors by cross-sector betweenness, if it is above 0."""
-        if top == 0 or A.number_of_nodes() == 0:
+        if top == 0 or len(C) == 0:
             return []
-        cross = cross_sector_betweenness(A, k=sample)
-        ranked = sorted(A, key=lambda node: (-cross[node], node))[:top]
-        return [node for node in ranked if cross[node] > 0]
+        ranked = brokers(C, top=top, k=sample)["brokers"]
+        return [b["actor"] for b in ranked if b["cross_sector_betweenness"] > 0]
 
     @staticmethod
-    def _map_scores(A, size_by: str, sample: int | None) -> dict | None:
+    def _map_scores(A: CompactGraph, size_by: str, sample: int | None) -> dict | None:
         """The node sizes' measure: betweenness from mapper.analysis, degree in the renderer."""
 
         if size_by == "betweenness":
@@ -529,7 +566,7 @@ class MapperService:
             raise InvalidParameter("size_by", f"{size_by!r} is not a measure; expected {expected}")
 
 
-def _betweenness_sample(A: nx.Graph, budget: int) -> int | None:
+def _betweenness_sample(A: nx.Graph | CompactGraph, budget: int) -> int | None:
     """How many source actors betweenness on `A` may use: None (all, exact) if that fits `budget`.
 
     One source costs a breadth-first search over every link, so the work is sources x links.
@@ -538,7 +575,10 @@ def _betweenness_sample(A: nx.Graph, budget: int) -> int | None:
     ...     nx.path_graph(10_000), budget=1_000_000)
     (None, 100)
     """
-    n, m = A.number_of_nodes(), max(A.number_of_edges(), 1)
+    if isinstance(A, CompactGraph):
+        n, m = len(A), max(A.number_of_links(), 1)
+    else:
+        n, m = A.number_of_nodes(), max(A.number_of_edges(), 1)
     if n * m <= budget:
         return None
     return min(n, max(16, budget // m))

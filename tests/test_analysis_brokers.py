@@ -150,7 +150,9 @@ def test_brokers_ranked_by_cross_sector_betweenness():
         {"kth": "academia", "impact-hub": "civil_society", "vinnova": "public",
          "region-skane": "public"},
     )
-    ranked = brokers(G, top=4)
+    result = brokers(G, top=4)
+    assert (result["exact"], result["sources"], result["actors"]) == (True, 4, 4)
+    ranked = result["brokers"]
     assert [b["actor"] for b in ranked] == ["impact-hub", "vinnova", "kth", "region-skane"]
     assert [b["cross_sector_betweenness"] for b in ranked] == pytest.approx([1, 2 / 3, 0, 0])
     assert [b["betweenness"] for b in ranked] == pytest.approx([2 / 3, 2 / 3, 0, 0])
@@ -158,7 +160,7 @@ def test_brokers_ranked_by_cross_sector_betweenness():
     assert first["brokerage"] == {"coordinator": 0, "itinerant": 0,
                                   "representative_gatekeeper": 0, "liaison": 1, "total": 1}
     assert (first["name"], first["sector"]) == ("IMPACT-HUB", "civil_society")
-    assert [b["actor"] for b in brokers(G, top=1)] == ["impact-hub"]
+    assert [b["actor"] for b in brokers(G, top=1)["brokers"]] == ["impact-hub"]
     assert json.loads(json.dumps(ranked)) == ranked
 
 

@@ -89,8 +89,16 @@ def test_region_filter_accepts_the_region_name(client):
 
 def test_brokers_rank_by_cross_sector_betweenness(client):
     body = client.get("/analysis/brokers", params={"top": 5}).json()
-    scores = [broker["cross_sector_betweenness"] for broker in body]
-    assert len(body) == 5 and scores == sorted(scores, reverse=True)
+    scores = [broker["cross_sector_betweenness"] for broker in body["brokers"]]
+    assert len(scores) == 5 and scores == sorted(scores, reverse=True)
+    assert (body["exact"], body["sources"], body["actors"]) == (True, 32, 32)
+
+
+def test_brokers_say_when_they_are_estimated(client):
+    body = client.get("/analysis/brokers", params={"sample": 10}).json()
+    assert (body["exact"], body["sources"], body["actors"]) == (False, 10, 32)
+    rows = _csv(client.get("/analysis/brokers", params={"sample": 10, "format": "csv"}))
+    assert {(row["exact"], row["sources"]) for row in rows} == {("False", "10")}
 
 
 def test_paths_name_what_links_each_step(client):

@@ -50,7 +50,7 @@ def test_snapshots_and_analyses_dropped_after_a_write_are_freed(store, freeze_ev
     assert gc.get_freeze_count() > 0
 
     store.upsert_actor(Actor(id="ny-aktor", name="Ny aktör", sector="private"))
-    service.gaps(Scope(), permutations=10)  # rebuilds snapshot and actor graph, drops the old
+    service.actor_graph(Scope())  # rebuilds snapshot and actor graph, drops the old
     gc.collect()
     assert old_snapshot() is None
     assert old_graph() is None

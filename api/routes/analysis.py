@@ -92,6 +92,13 @@ class Broker(BaseModel):
     brokerage: Brokerage
 
 
+class Brokers(BaseModel):
+    brokers: list[Broker]
+    exact: bool = Field(description="False when betweenness is estimated from sampled sources")
+    sources: int = Field(description="Source actors the betweenness was computed from")
+    actors: int = Field(description="Actors in the scope")
+
+
 class Via(BaseModel):
     collaborations: list[str]
     relations: list[str]
@@ -229,7 +236,7 @@ def read_gaps(
     return result
 
 
-@router.get("/analysis/brokers", response_model=list[Broker], responses={200: _CSV})
+@router.get("/analysis/brokers", response_model=Brokers, responses={200: _CSV})
 def read_brokers(
     service: ServiceDep,
     scope: ScopeDep,
@@ -242,10 +249,11 @@ def read_brokers(
     """Actors that connect sectors, by cross-sector betweenness, with brokerage roles."""
     result = service.brokers(scope, top=top, sample=sample)
     if format is Format.CSV:
-        rows = [{**broker, **broker["brokerage"]} for broker in result]
+        estimate = {"exact": result["exact"], "sources": result["sources"]}
+        rows = [{**broker, **broker["brokerage"], **estimate} for broker in result["brokers"]]
         columns = ["actor", "name", "sector", "cross_sector_betweenness", "betweenness"]
         roles = ["coordinator", "itinerant", "representative_gatekeeper", "liaison", "total"]
-        return csv_response(rows, [*columns, *roles], "brokers")
+        return csv_response(rows, [*columns, *roles, *estimate], "brokers")
     return result
 
 

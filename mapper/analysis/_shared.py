@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+import numpy as np
 
 from mapper.model import Sector, year_of
 
 SECTORS: tuple[str, ...] = tuple(sector.value for sector in Sector)
+ACTOR_RELATION_TYPES: tuple[str, ...] = ("COLLABORATES_WITH", "FUNDS", "PART_OF", "MEMBER_OF")
+DEFAULT_RELATION_TYPES: tuple[str, ...] = ACTOR_RELATION_TYPES
 
 
 def check_sector(value: Any, name: str = "sector") -> str:
@@ -69,3 +74,43 @@ def overlaps(
     if year_from is not None and last is not None and last < year_from:
         return False
     return not (year_to is not None and first is not None and first > year_to)
+
+
+def relation_periods(year, start, end) -> tuple[np.ndarray, np.ndarray]:
+    """First and last year of relations as float arrays (nan = open), as `relation_period`."""
+    first = np.where(np.isnan(start), year, start)
+    last = np.where(np.isnan(end), np.where(np.isnan(year), first, year), end)
+    return first, last
+
+
+def collaboration_periods(start, end) -> tuple[np.ndarray, np.ndarray]:
+    """First and last year of collaborations (nan = open), as `collaboration_period`."""
+    return start, np.where(np.isnan(end), start, end)
+
+
+def overlapping(first, last, year_from, year_to) -> np.ndarray:
+    """Which periods overlap [year_from, year_to], as `overlaps`: open bounds always do."""
+    keep = np.ones(len(first), dtype=bool)
+    if year_from is not None:
+        keep &= ~(last < year_from)  # nan compares False: open or undated periods stay
+    if year_to is not None:
+        keep &= ~(first > year_to)
+    return keep
+
+
+def check_relation_types(relation_types: Iterable[str] | None) -> set[str]:
+    """The relation types as a set (None: the default); ValueError names a type that does not
+    link two actors."""
+    if relation_types is None:
+        return set(DEFAULT_RELATION_TYPES)
+    if isinstance(relation_types, str):
+        relation_types = [relation_types]
+    types = {getattr(name, "value", name) for name in relation_types}
+    for name in sorted(types, key=str):
+        if name not in ACTOR_RELATION_TYPES:
+            raise ValueError(
+                f"relation type {name!r} does not link two actors; expected any of "
+                f"{', '.join(ACTOR_RELATION_TYPES)} (PARTICIPATES_IN is covered by "
+                "shared_collaborations)"
+            )
+    return types

@@ -39,7 +39,10 @@ import networkx as nx
 
 from mapper._gc import paused_gc
 from mapper.analysis._shared import (
+    ACTOR_RELATION_TYPES,
+    DEFAULT_RELATION_TYPES,
     SECTORS,
+    check_relation_types,
     check_years,
     collaboration_period,
     overlaps,
@@ -49,8 +52,6 @@ from mapper.regions import normalise_region
 
 __all__ = ["ACTOR_RELATION_TYPES", "DEFAULT_RELATION_TYPES", "SECTORS", "actor_graph"]
 
-ACTOR_RELATION_TYPES: tuple[str, ...] = ("COLLABORATES_WITH", "FUNDS", "PART_OF", "MEMBER_OF")
-DEFAULT_RELATION_TYPES: tuple[str, ...] = ACTOR_RELATION_TYPES
 _TAKES_PART = {"PARTICIPATES_IN", "FUNDS"}
 _NODE_FIELDS = ("sector", "name", "region", "kinds", "subsector")
 
@@ -87,7 +88,7 @@ def actor_graph(
     >>> actor_graph(G, year_to=2019)["kth"]["vinnova"]["weight"]
     1
     """
-    types = _check_relation_types(relation_types)
+    types = check_relation_types(relation_types)
     county = normalise_region(region) if region is not None else None
     check_years(year_from, year_to)
     with paused_gc():
@@ -132,22 +133,6 @@ def _build(G, types, county, shared_collaborations, year_from, year_to) -> nx.Gr
 def _copy(value):
     """A list attribute (kinds) copied, so that changing the actor graph leaves G alone."""
     return list(value) if isinstance(value, list) else value
-
-
-def _check_relation_types(relation_types: Iterable[str] | None) -> set[str]:
-    if relation_types is None:
-        return set(DEFAULT_RELATION_TYPES)
-    if isinstance(relation_types, str):
-        relation_types = [relation_types]
-    types = {getattr(name, "value", name) for name in relation_types}
-    for name in sorted(types, key=str):
-        if name not in ACTOR_RELATION_TYPES:
-            raise ValueError(
-                f"relation type {name!r} does not link two actors; expected any of "
-                f"{', '.join(ACTOR_RELATION_TYPES)} (PARTICIPATES_IN is covered by "
-                "shared_collaborations)"
-            )
-    return types
 
 
 def _kept_collaborations(G, county, year_from, year_to) -> set[str]:

@@ -6,12 +6,16 @@ import random
 from collections import Counter
 
 import networkx as nx
+import numpy as np
+import scipy.sparse as sp
 
 from mapper.analysis._shared import SECTORS, check_count, sectors_of
+from mapper.analysis.compact import CompactGraph
 
 __all__ = ["ROLES", "betweenness", "brokerage", "brokers", "cross_sector_betweenness"]
 
 ROLES = ("coordinator", "itinerant", "representative_gatekeeper", "liaison")
+_DIGITS = 12  # scores are ranked rounded to this many decimals, so float noise breaks no tie
 
 
 def brokerage(G) -> dict[str, dict[str, int]]:
@@ -36,6 +40,9 @@ def brokerage(G) -> dict[str, dict[str, int]]:
     >>> brokerage(G)["impact-hub"]
     {'coordinator': 0, 'itinerant': 1, 'representative_gatekeeper': 0, 'liaison': 2, 'total': 3}
     """
+    if isinstance(G, CompactGraph):
+        counts = _compact_roles(G)
+        return {actor: _role_dict(row) for actor, row in zip(G.ids.tolist(), counts, strict=True)}
     sector = sectors_of(G)
     roles = {}
     for v in G:
@@ -61,6 +68,9 @@ def betweenness(G, *, k: int | None = None, seed: int = 0, weight: str | None = 
     {'kth': 0.0, 'impact-hub': 1.0, 'vinnova': 0.0}
     """
     k = _sample_size(G, k)
+    if isinstance(G, CompactGraph):
+        between, _, _ = _compact_scores(G, k, seed, weight)
+        return dict(zip(G.ids.tolist(), between.tolist(), strict=True))
     scores = nx.betweenness_centrality(G, k=k, normalized=True, weight=weight, seed=seed)
     return {node: float(score) for node, score in scores.items()}
 
@@ -83,8 +93,11 @@ def cross_sector_betweenness(
     >>> cross_sector_betweenness(G)
     {'kth': 0.0, 'lund': 1.0, 'vinnova': 0.0}
     """
-    sector = sectors_of(G)
     k = _sample_size(G, k)
+    if isinstance(G, CompactGraph):
+        _, cross, _ = _compact_scores(G, k, seed, weight)
+        return dict(zip(G.ids.tolist(), cross.tolist(), strict=True))
+    sector = sectors_of(G)
     sources = list(G) if k is None else random.Random(seed).sample(list(G), k)
     totals = dict.fromkeys(G, 0.0)
     for a in SECTORS:
@@ -106,24 +119,44 @@ def cross_sector_betweenness(
 
 def brokers(
     G, *, top: int = 10, k: int | None = None, seed: int = 0, weight: str | None = None
-) -> list[dict]:
+) -> dict:
     """The `top` actors by cross-sector betweenness, then betweenness, then id.
 
-    Each: `{actor, name, sector, cross_sector_betweenness, betweenness, brokerage}`, where
-    `brokerage` holds the actor's role counts from `brokerage(G)`.
+    Returns `{brokers, exact, sources, actors}`: `exact` is False when the betweenness values
+    are estimated from `sources` sampled source actors (`k` below the number of actors). Each
+    broker: `{actor, name, sector, cross_sector_betweenness, betweenness, brokerage}`, where
+    `brokerage` holds the actor's role counts from `brokerage(G)`. A `CompactGraph` is
+    computed with compiled code (unweighted paths only); a networkx graph with networkx.
 
     >>> G = nx.path_graph(["kth", "impact-hub", "vinnova"])
     >>> nx.set_node_attributes(G, {"kth": "academia", "impact-hub": "civil_society",
     ...     "vinnova": "public"}, "sector")
+    >>> result = brokers(G, top=2)
     >>> [(b["actor"], b["cross_sector_betweenness"], b["brokerage"]["liaison"])
-    ...  for b in brokers(G, top=2)]
-    [('impact-hub', 1.0, 1), ('kth', 0.0, 0)]
+    ...  for b in result["brokers"]], result["exact"]
+    ([('impact-hub', 1.0, 1), ('kth', 0.0, 0)], True)
     """
     check_count("top", top)
+    k = _sample_size(G, k)
+    if isinstance(G, CompactGraph):
+        ranked = _compact_brokers(G, top, k, seed, weight)
+    else:
+        ranked = _networkx_brokers(G, top, k, seed, weight)
+    return {
+        "brokers": ranked,
+        "exact": k is None,
+        "sources": len(G) if k is None else k,
+        "actors": len(G),
+    }
+
+
+def _networkx_brokers(G, top, k, seed, weight) -> list[dict]:
     cross = cross_sector_betweenness(G, k=k, seed=seed, weight=weight)
     between = betweenness(G, k=k, seed=seed, weight=weight)
     roles = brokerage(G)
-    ranked = sorted(G, key=lambda node: (-cross[node], -between[node], node))[:top]
+    ranked = sorted(
+        G, key=lambda node: (-round(cross[node], _DIGITS), -round(between[node], _DIGITS), node)
+    )[:top]
     return [
         {
             "actor": node,
@@ -135,6 +168,97 @@ def brokers(
         }
         for node in ranked
     ]
+
+
+def _compact_brokers(G: CompactGraph, top, k, seed, weight) -> list[dict]:
+    between, cross, _ = _compact_scores(G, k, seed, weight)
+    order = np.lexsort((np.arange(len(G)), -np.round(between, _DIGITS), -np.round(cross, _DIGITS)))[
+        :top
+    ]
+    roles = _compact_roles(G, only=order)
+    return [
+        {
+            "actor": str(G.ids[i]),
+            "name": G.names[i] if G.names is not None else None,
+            "sector": SECTORS[G.sectors[i]],
+            "cross_sector_betweenness": float(cross[i]),
+            "betweenness": float(between[i]),
+            "brokerage": _role_dict(roles[row]),
+        }
+        for row, i in enumerate(order.tolist())
+    ]
+
+
+def _compact_scores(G: CompactGraph, k, seed, weight):
+    """(betweenness, cross-sector betweenness, sources) of every actor, normalised as networkx."""
+    if weight is not None:
+        raise ValueError(
+            f"weight {weight!r}: a CompactGraph has unweighted paths only; use a networkx graph"
+        )
+    n = len(G)
+    if k is None:
+        sources = np.arange(n)
+    else:
+        sources = np.sort(np.random.default_rng(seed).choice(n, size=k, replace=False))
+    from mapper.analysis._kernels import betweenness_sums  # numba: imported when first needed
+
+    total, cross = betweenness_sums(G.weights.indptr, G.weights.indices, G.sectors, sources)
+    scale = 1.0 if k is None else n / k
+    pairs = (n - 1) * (n - 2)
+    between = total * (scale / pairs) if pairs > 0 else total * scale / 2
+    sizes = np.bincount(G.sectors, minlength=len(SECTORS))
+    cross_pairs = (n * n - int((sizes * sizes).sum())) // 2
+    possible = (cross_pairs - (n - sizes[G.sectors])).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.where(possible > 0, cross * (scale / 2) / possible, 0.0)
+    return between, shares, len(sources)
+
+
+# role of an open two-path u - v - w by (sector of v, sector of u, sector of w): an index in ROLES
+_ROLE_OF = np.array(
+    [
+        [
+            [
+                (0 if s == own else 1) if s == t else (2 if own in (s, t) else 3)
+                for t in range(len(SECTORS))
+            ]
+            for s in range(len(SECTORS))
+        ]
+        for own in range(len(SECTORS))
+    ]
+)
+
+
+def _compact_roles(G: CompactGraph, only: np.ndarray | None = None) -> np.ndarray:
+    """Role counts (rows: actors, or the actors in `only`; columns: ROLES) by array arithmetic.
+
+    Open two-paths through v with ends in sectors s and t = pairs of v's neighbours in s and t
+    minus the links among them (triangles through v, from the compiled triangle listing).
+    """
+    k = len(SECTORS)
+    A = G.weights
+    linked = sp.csr_array((np.ones(A.nnz), A.indices, A.indptr), shape=A.shape)
+    by_sector = (linked @ np.eye(k)[G.sectors]).astype(np.int64) if len(G) else np.zeros((0, k))
+    pairs = by_sector[:, :, None] * by_sector[:, None, :]
+    diagonal = np.arange(k)
+    pairs[:, diagonal, diagonal] = by_sector * (by_sector - 1) // 2
+    pairs = np.triu(pairs)  # s <= t only, as the triangles are counted
+    from mapper.analysis._kernels import sector_triangles  # numba: imported when first needed
+
+    closed = sector_triangles(A.indptr, A.indices, G.sectors, k)
+    rows = np.arange(len(G)) if only is None else only
+    open_paths = (pairs[rows] - closed[rows]).reshape(len(rows), k * k)
+    roles = _ROLE_OF[G.sectors[rows]].reshape(len(rows), k * k)
+    counts = np.zeros((len(rows), len(ROLES)), dtype=np.int64)
+    for role in range(len(ROLES)):
+        counts[:, role] = (open_paths * (roles == role)).sum(axis=1)
+    return counts
+
+
+def _role_dict(row) -> dict[str, int]:
+    roles = {name: int(count) for name, count in zip(ROLES, row, strict=True)}
+    roles["total"] = sum(roles.values())
+    return roles
 
 
 def _sample_size(G, k: int | None) -> int | None:

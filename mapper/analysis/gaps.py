@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from itertools import chain
-
 import numpy as np
 
-from mapper.analysis._shared import SECTORS, check_count, sectors_of
+from mapper.analysis._shared import SECTORS, check_count
+from mapper.analysis.compact import compact_graph
 
 __all__ = ["DEFAULT_PERMUTATIONS", "gaps"]
 
@@ -65,8 +64,8 @@ def gaps(
     Pairs with expected 0 (a sector without links) are not tested: their ratio, z and p-values
     are None and they are never a gap. Also returned: `isolated_actors` (degree 0, sorted) and
     `sectors_without_cross_links` (sectors with actors but no link to another sector). The
-    result is reproducible from `seed`. Self-loops are ignored. Raises ValueError for a
-    parameter out of range.
+    result is reproducible from `seed`. `G` is a networkx graph (taken as undirected) or a
+    `CompactGraph`; self-loops are ignored. Raises ValueError for a parameter out of range.
 
     >>> import networkx as nx
     >>> G = nx.path_graph(["kth", "lund", "vinnova", "region-skane"])
@@ -120,30 +119,9 @@ def _check_parameters(permutations, bins, ratio_threshold, alpha) -> None:
 
 def _arrays(G):
     """Nodes, their sector indices, and the two end-index arrays of the links (no self-loops)."""
-    nodes = list(G)
-    sector = sectors_of(G)
-    labels = np.array([SECTORS.index(sector[node]) for node in nodes], dtype=np.intp)
-    sizes = np.fromiter(map(len, G.adj.values()), dtype=np.intp, count=len(nodes))
-    sources = np.repeat(np.arange(len(nodes), dtype=np.intp), sizes)
-    targets = _node_indices(nodes, chain.from_iterable(G.adj.values()), int(sizes.sum()))
-    keep = sources != targets if G.is_directed() else sources < targets
-    return nodes, labels, sources[keep], targets[keep]
-
-
-def _node_indices(nodes: list, neighbours, count: int) -> np.ndarray:
-    """The index in `nodes` of every neighbour, each of which is a node.
-
-    When the nodes' hashes are all different, a neighbour is the node with its hash: matching
-    hashes in numpy is about twice as fast as a dict lookup per link end on a large graph.
-    """
-    hashes = np.fromiter(map(hash, nodes), dtype=np.int64, count=len(nodes))
-    order = np.argsort(hashes)
-    sorted_hashes = hashes[order]
-    if np.any(sorted_hashes[1:] == sorted_hashes[:-1]):
-        index = {node: i for i, node in enumerate(nodes)}
-        return np.fromiter(map(index.__getitem__, neighbours), dtype=np.intp, count=count)
-    wanted = np.fromiter(map(hash, neighbours), dtype=np.int64, count=count)
-    return order[np.searchsorted(sorted_hashes, wanted)]
+    C = compact_graph(G)
+    u, v, _ = C.links()
+    return C.ids.tolist(), C.sectors.astype(np.intp), u, v
 
 
 def _pair_counts(codes: np.ndarray) -> np.ndarray:

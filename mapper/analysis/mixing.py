@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from mapper.analysis._shared import SECTORS, sectors_of
+from mapper.analysis.compact import CompactGraph
 
 __all__ = ["mixing", "mixing_from_counts"]
 
@@ -20,7 +23,8 @@ def mixing(G) -> dict:
       (all links inside the sector) to +1 (all links to other sectors); None when a has no link.
     - `ei_index_overall`: the same over all links: E = cross-sector, I = within-sector links.
 
-    Every sector appears in every table, with zeros when it has no actors.
+    Every sector appears in every table, with zeros when it has no actors. `G` is a networkx
+    graph or a `CompactGraph` (counted with numpy).
 
     >>> import networkx as nx
     >>> G = nx.path_graph(["kth", "lund", "vinnova", "region-skane"])
@@ -32,6 +36,8 @@ def mixing(G) -> dict:
     >>> result["ei_index"]["academia"], result["ei_index_overall"]
     (0.0, -0.3333333333333333)
     """
+    if isinstance(G, CompactGraph):
+        return _compact_mixing(G)
     sector = sectors_of(G)
     actors = dict.fromkeys(SECTORS, 0)
     for value in sector.values():
@@ -72,6 +78,23 @@ def mixing_from_counts(actors: dict[str, int], pairs: dict[tuple[str, str], tupl
             sum(_external(links, a) for a in SECTORS) // 2, sum(links[a][a] for a in SECTORS)
         ),
     }
+
+
+def _compact_mixing(G: CompactGraph) -> dict:
+    k = len(SECTORS)
+    sizes = np.bincount(G.sectors, minlength=k)
+    u, v, w = G.links()
+    a, b = G.sectors[u].astype(np.intp), G.sectors[v].astype(np.intp)
+    code = np.minimum(a, b) * k + np.maximum(a, b)
+    counts = np.bincount(code, minlength=k * k)
+    sums = np.bincount(code, weights=w, minlength=k * k)
+    pairs = {
+        (SECTORS[i], SECTORS[j]): (int(counts[i * k + j]), int(sums[i * k + j]))
+        for i in range(k)
+        for j in range(i, k)
+        if counts[i * k + j]
+    }
+    return mixing_from_counts(dict(zip(SECTORS, sizes.tolist(), strict=True)), pairs)
 
 
 def _external(links: dict, a: str) -> int:

@@ -27,6 +27,7 @@ from mapper._gc import paused_gc
 from mapper.errors import InvalidBatch, UnknownReference
 from mapper.model import (
     Actor,
+    AnalysisRows,
     ApplyReport,
     Batch,
     Collaboration,
@@ -168,7 +169,16 @@ class GraphStore(Protocol):
     def counts(self) -> Counts: ...
 
     def snapshot(self) -> nx.MultiDiGraph:
-        """The whole graph, the one input of every analysis."""
+        """The whole graph as networkx: the reference input of the analyses, and exports."""
+        ...
+
+    def analysis_rows(self) -> tuple[int, AnalysisRows]:
+        """(generation, the store as plain columns) from one consistent read: what the compact
+        analysis graph is built from, without record models."""
+        ...
+
+    def generation(self) -> int:
+        """A number that changes with every committed write."""
         ...
 
     def close(self) -> None: ...

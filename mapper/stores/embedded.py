@@ -32,6 +32,7 @@ from mapper.errors import (
 )
 from mapper.model import (
     Actor,
+    AnalysisRows,
     ApplyReport,
     Batch,
     Collaboration,
@@ -52,6 +53,31 @@ from mapper.stores.base import (
 )
 
 __all__ = ["DEFAULT_PATH", "EmbeddedStore", "default_path"]
+
+_ACTOR_COLUMNS = ("ids", "names", "sectors", "regions")
+_ACTOR_ROWS = "SELECT id, json_extract(record, '$.name'), sector, region FROM actors"
+_COLLABORATION_COLUMNS = ("ids", "regions", "starts", "ends")
+_RELATION_COLUMNS = ("types", "sources", "targets", "years", "starts", "ends")
+# The years of a relation from its record: only actor -> actor relations are filtered by them,
+# and PARTICIPATES_IN never links two actors, so its record is not parsed.
+_RELATION_ROWS = """
+SELECT type, source, target,
+       CASE WHEN type != 'PARTICIPATES_IN' THEN json_extract(record, '$.year') END,
+       CASE WHEN type != 'PARTICIPATES_IN'
+            THEN CAST(substr(json_extract(record, '$.start'), 1, 4) AS INTEGER) END,
+       CASE WHEN type != 'PARTICIPATES_IN'
+            THEN CAST(substr(json_extract(record, '$.end'), 1, 4) AS INTEGER) END
+FROM relations
+"""
+
+
+def _columns(db: sqlite3.Connection, query: str, rows: AnalysisRows, kind: str, names) -> None:
+    """Fill `rows`' columns `{kind}_{name}` from the result of `query`, column by column."""
+    found = db.execute(query).fetchall()
+    columns = list(zip(*found, strict=True)) if found else [() for _ in names]
+    for name, column in zip(names, columns, strict=True):
+        setattr(rows, f"{kind}_{name}", list(column))
+
 
 SCHEMA_NAME = "ecosystem-mapper"
 SCHEMA_VERSION = "1"
@@ -563,6 +589,25 @@ class EmbeddedStore:
         return int(row[0])
 
     @_damaged
+    def analysis_rows(self) -> tuple[int, AnalysisRows]:
+        """(generation, every actor, collaboration and relation as plain columns), one read."""
+        rows = AnalysisRows()
+        with self._read() as db:
+            generation = int(
+                db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+            )
+            _columns(db, _ACTOR_ROWS, rows, "actor", _ACTOR_COLUMNS)
+            _columns(
+                db,
+                "SELECT id, region, start_year, end_year FROM collaborations",
+                rows,
+                "collaboration",
+                _COLLABORATION_COLUMNS,
+            )
+            _columns(db, _RELATION_ROWS, rows, "relation", _RELATION_COLUMNS)
+        return generation, rows
+
+    @_damaged
     def snapshot(self) -> nx.MultiDiGraph:
         """The whole graph, frozen; cached until the next write from any process."""
         with self._read() as db:
@@ -572,7 +617,9 @@ class EmbeddedStore:
             cached = self._snapshot
             if cached is not None and cached[0] == generation:
                 return cached[1]
-            self._snapshot = None  # dropped before the next one is built and frozen
+            # Dropped before the next one is built and frozen: a reference kept here would
+            # freeze the old graph with the new one, for good.
+            cached = self._snapshot = None
             thaw()
             actors = [r for (r,) in db.execute("SELECT record FROM actors")]
             collaborations = [r for (r,) in db.execute("SELECT record FROM collaborations")]

@@ -1,0 +1,276 @@
+"""The compact actor graph: integer-indexed actors and a sparse symmetric matrix of link weights.
+
+The same graph as `actor_graph()` builds (docs/analysis.md, "The actor graph"), held as arrays:
+actor `i` is `ids[i]` (sorted ids), with `sectors[i]` (an index into SECTORS) and `regions[i]`;
+`weights` is an n x n scipy.sparse CSR matrix whose entry (i, j) is the link weight, (number of
+shared collaborations) + (number of direct relations), zero where there is no link, symmetric,
+with an empty diagonal. Which collaborations and relations make up a link is not stored: callers
+that need them ask the networkx actor graph or the store.
+
+It is built straight from `AnalysisRows` (a few bulk reads of a store, no record models): the
+participation matrix B (actors x kept collaborations, 0/1) gives the shared collaborations as
+the sparse product B·Bᵀ, and the direct relations are added as a sparse count matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from mapper.analysis._shared import (
+    ACTOR_RELATION_TYPES,
+    SECTORS,
+    check_relation_types,
+    check_years,
+    collaboration_periods,
+    overlapping,
+    relation_periods,
+    sectors_of,
+)
+from mapper.model import AnalysisRows
+from mapper.regions import normalise_region
+
+__all__ = ["CompactGraph", "IndexedRows", "compact_graph", "compact_graph_from_rows"]
+
+_TAKES_PART = ("PARTICIPATES_IN", "FUNDS")
+_TYPE_CODES = {name: code for code, name in enumerate(("PARTICIPATES_IN", *ACTOR_RELATION_TYPES))}
+
+
+@dataclass(frozen=True, eq=False)
+class CompactGraph:
+    """An actor graph as arrays; see the module docstring."""
+
+    ids: np.ndarray  # str objects, sorted
+    sectors: np.ndarray  # int8 index into SECTORS
+    regions: np.ndarray  # str or None objects
+    weights: sp.csr_array  # symmetric, int32, empty diagonal
+    names: np.ndarray | None = None  # str objects
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def degree(self) -> np.ndarray:
+        """Number of linked actors of each actor."""
+        return np.diff(self.weights.indptr)
+
+    def links(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(u, v, weight) of every link once, u < v, ordered by (u, v)."""
+        upper = sp.triu(self.weights, k=1, format="csr")
+        u = np.repeat(np.arange(len(self), dtype=np.intp), np.diff(upper.indptr))
+        return u, upper.indices.astype(np.intp), upper.data
+
+    def number_of_links(self) -> int:
+        return int(self.weights.nnz // 2)
+
+    def index(self, actor_id: str) -> int | None:
+        """The index of `actor_id`, or None."""
+        i = int(np.searchsorted(self.ids, actor_id))
+        return i if i < len(self.ids) and self.ids[i] == actor_id else None
+
+    def subgraph(self, keep: np.ndarray) -> CompactGraph:
+        """The actors where the boolean array `keep` is True, and the links among them."""
+        index = np.flatnonzero(keep)
+        weights = sp.csr_array(self.weights[index][:, index])
+        weights.sort_indices()
+        names = self.names[index] if self.names is not None else None
+        return CompactGraph(
+            self.ids[index], self.sectors[index], self.regions[index], weights, names
+        )
+
+    def to_networkx(self) -> nx.Graph:
+        """The graph as networkx: nodes with `sector`, `region` and `name`, links with `weight`."""
+        G = nx.Graph()
+        names = self.names if self.names is not None else [None] * len(self)
+        G.add_nodes_from(
+            (actor, {"sector": SECTORS[sector], "region": region, "name": name})
+            for actor, sector, region, name in zip(
+                self.ids.tolist(), self.sectors, self.regions, names, strict=True
+            )
+        )
+        u, v, w = self.links()
+        G.add_weighted_edges_from(
+            zip(self.ids[u].tolist(), self.ids[v].tolist(), w.tolist(), strict=True)
+        )
+        return G
+
+
+@dataclass(frozen=True, eq=False)
+class IndexedRows:
+    """`AnalysisRows` as integer arrays: what every scope's compact graph is built from."""
+
+    actor_ids: np.ndarray  # sorted
+    actor_names: np.ndarray
+    actor_sectors: np.ndarray
+    actor_regions: np.ndarray
+    collaboration_regions: np.ndarray
+    collaboration_first: np.ndarray  # float, nan = open
+    collaboration_last: np.ndarray
+    # memberships: an actor PARTICIPATES_IN or FUNDS a collaboration
+    member_actor: np.ndarray
+    member_collaboration: np.ndarray
+    # direct relations between two actors
+    direct_type: np.ndarray  # code in _TYPE_CODES
+    direct_source: np.ndarray
+    direct_target: np.ndarray
+    direct_first: np.ndarray  # float, nan = open
+    direct_last: np.ndarray
+
+    @classmethod
+    def from_rows(cls, rows: AnalysisRows) -> IndexedRows:
+        """A store's rows as integer arrays; ids become indices. Relations to unknown ids
+        (none, in a consistent store) are dropped."""
+        order = sorted(range(len(rows.actor_ids)), key=rows.actor_ids.__getitem__)
+        actor_ids = np.array([rows.actor_ids[i] for i in order], dtype=object)
+        actor_index = {actor: i for i, actor in enumerate(actor_ids.tolist())}
+        collaboration_index = {c: i for i, c in enumerate(rows.collaboration_ids)}
+        types = np.array([_TYPE_CODES.get(t, -1) for t in rows.relation_types], dtype=np.int8)
+        source = _lookup(actor_index, rows.relation_sources)
+        target_actor = _lookup(actor_index, rows.relation_targets)
+        target_collaboration = _lookup(collaboration_index, rows.relation_targets)
+        takes_part = np.isin(types, [_TYPE_CODES[t] for t in _TAKES_PART])
+        member = takes_part & (source >= 0) & (target_collaboration >= 0)
+        direct = (types > _TYPE_CODES["PARTICIPATES_IN"]) & (source >= 0) & (target_actor >= 0)
+        first, last = relation_periods(
+            _years(rows.relation_years), _years(rows.relation_starts), _years(rows.relation_ends)
+        )
+        collaboration_first, collaboration_last = collaboration_periods(
+            _years(rows.collaboration_starts), _years(rows.collaboration_ends)
+        )
+        return cls(
+            actor_ids=actor_ids,
+            actor_names=np.array([rows.actor_names[i] for i in order], dtype=object),
+            actor_sectors=np.array(
+                [SECTORS.index(rows.actor_sectors[i]) for i in order], dtype=np.int8
+            ),
+            actor_regions=np.array([rows.actor_regions[i] for i in order], dtype=object),
+            collaboration_regions=np.array(rows.collaboration_regions, dtype=object),
+            collaboration_first=collaboration_first,
+            collaboration_last=collaboration_last,
+            member_actor=source[member],
+            member_collaboration=target_collaboration[member],
+            direct_type=types[direct],
+            direct_source=source[direct],
+            direct_target=target_actor[direct],
+            direct_first=first[direct],
+            direct_last=last[direct],
+        )
+
+
+def compact_graph_from_rows(
+    rows: IndexedRows,
+    *,
+    relation_types: Iterable[str] | None = None,
+    shared_collaborations: bool = True,
+    region: str | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+) -> CompactGraph:
+    """The compact actor graph of `rows` for a scope, with the filters of `actor_graph()`.
+
+    Raises ValueError for a relation type that does not link two actors, a region that is not a
+    county, or `year_from` after `year_to`.
+    """
+    types = check_relation_types(relation_types)
+    county = normalise_region(region) if region is not None else None
+    check_years(year_from, year_to)
+    n = len(rows.actor_ids)
+    kept_collaborations = overlapping(
+        rows.collaboration_first, rows.collaboration_last, year_from, year_to
+    )
+    if county is not None:
+        kept_collaborations &= rows.collaboration_regions == county
+    member = kept_collaborations[rows.member_collaboration]
+    actors, collaborations = rows.member_actor[member], rows.member_collaboration[member]
+    kept = np.ones(n, dtype=bool)
+    if county is not None:
+        kept = rows.actor_regions == county
+        kept[actors] = True
+    direct = np.isin(rows.direct_type, [_TYPE_CODES[t] for t in types])
+    direct &= overlapping(rows.direct_first, rows.direct_last, year_from, year_to)
+    direct &= kept[rows.direct_source] & kept[rows.direct_target]
+    direct &= rows.direct_source != rows.direct_target
+    weights = _direct_weights(rows.direct_source[direct], rows.direct_target[direct], n)
+    if shared_collaborations:
+        weights = weights + _shared_weights(actors, collaborations, n)
+    keep = np.flatnonzero(kept)
+    weights = sp.csr_array(weights[keep][:, keep]) if len(keep) < n else sp.csr_array(weights)
+    weights.sum_duplicates()
+    weights.sort_indices()
+    return CompactGraph(
+        ids=rows.actor_ids[keep],
+        sectors=rows.actor_sectors[keep],
+        regions=rows.actor_regions[keep],
+        weights=weights,
+        names=rows.actor_names[keep],
+    )
+
+
+def compact_graph(G) -> CompactGraph:
+    """The compact form of a networkx actor graph `G` (nodes with `sector`; `weight` or 1).
+
+    >>> G = nx.Graph([("kth", "vinnova", {"weight": 2}), ("kth", "lund")])
+    >>> nx.set_node_attributes(G, {"kth": "academia", "lund": "academia",
+    ...     "vinnova": "public"}, "sector")
+    >>> C = compact_graph(G)
+    >>> C.ids.tolist(), C.degree.tolist(), C.weights.toarray()[0].tolist()
+    (['kth', 'lund', 'vinnova'], [2, 1, 1], [0, 1, 2])
+    """
+    if isinstance(G, CompactGraph):
+        return G
+    sector = sectors_of(G)
+    ids = np.array(sorted(G, key=str), dtype=object)
+    index = {node: i for i, node in enumerate(ids.tolist())}
+    u, v, w = [], [], []
+    for a, b, weight in G.edges(data="weight", default=1):
+        if a != b:
+            u.append(index[a])
+            v.append(index[b])
+            w.append(weight)
+    weights = _symmetric(np.array(u, dtype=np.intp), np.array(v, dtype=np.intp), w, len(ids))
+    return CompactGraph(
+        ids=ids,
+        sectors=np.array([SECTORS.index(sector[node]) for node in ids], dtype=np.int8),
+        regions=np.array([G.nodes[node].get("region") for node in ids], dtype=object),
+        weights=weights,
+        names=np.array([G.nodes[node].get("name") for node in ids], dtype=object),
+    )
+
+
+def _lookup(index: dict, keys: list) -> np.ndarray:
+    get = index.get
+    return np.fromiter((get(key, -1) for key in keys), dtype=np.intp, count=len(keys))
+
+
+def _years(values: list) -> np.ndarray:
+    return np.array(values, dtype=float) if len(values) else np.zeros(0)
+
+
+def _symmetric(u, v, w, n: int) -> sp.csr_array:
+    data = np.concatenate([np.asarray(w, dtype=np.int32)] * 2)
+    matrix = sp.csr_array((data, (np.concatenate([u, v]), np.concatenate([v, u]))), shape=(n, n))
+    matrix.sum_duplicates()
+    return matrix
+
+
+def _direct_weights(source: np.ndarray, target: np.ndarray, n: int) -> sp.csr_array:
+    """Each direct relation adds 1 to its pair of actors, in either direction."""
+    return _symmetric(source, target, np.ones(len(source), dtype=np.int32), n)
+
+
+def _shared_weights(actors: np.ndarray, collaborations: np.ndarray, n: int) -> sp.csr_array:
+    """B·Bᵀ without its diagonal: the number of collaborations two actors both take part in."""
+    width = int(collaborations.max()) + 1 if len(collaborations) else 0
+    B = sp.csr_array(
+        (np.ones(len(actors), dtype=np.int32), (actors, collaborations)), shape=(n, width)
+    )
+    B.sum_duplicates()
+    B.data[:] = 1  # taking part twice (participant and funder) counts once
+    shared = sp.csr_array(B @ B.T)
+    shared.setdiag(0)
+    shared.eliminate_zeros()
+    return shared
