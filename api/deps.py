@@ -7,12 +7,12 @@ import io
 import json
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
-from mapper.service import MapperService, Scope
+from mapper.service import ACTOR_RELATION_TYPES, MapperService, Scope
 
 __all__ = ["Format", "FormatQuery", "ScopeDep", "ServiceDep", "csv_response"]
 
@@ -24,7 +24,9 @@ def _service(request: Request) -> MapperService:
 ServiceDep = Annotated[MapperService, Depends(_service)]
 
 
-ActorRelationType = Literal["COLLABORATES_WITH", "FUNDS", "PART_OF", "MEMBER_OF"]
+ActorRelationType = StrEnum(  # type: ignore[misc]
+    "ActorRelationType", {name: name for name in ACTOR_RELATION_TYPES}
+)
 
 
 def _scope(

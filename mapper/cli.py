@@ -13,7 +13,13 @@ import click
 
 from mapper.errors import MapperError, SeedValidationFailed
 from mapper.model import Sector
-from mapper.service import DEFAULT_PERMUTATIONS, MapperService, Scope, open_service
+from mapper.service import (
+    ACTOR_RELATION_TYPES,
+    DEFAULT_PERMUTATIONS,
+    MapperService,
+    Scope,
+    open_service,
+)
 
 __all__ = ["cli"]
 
@@ -129,7 +135,6 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
 # -- shared options ------------------------------------------------------------------------
 
-ACTOR_RELATION_TYPES = ["COLLABORATES_WITH", "FUNDS", "PART_OF", "MEMBER_OF"]
 SECTORS = [sector.value for sector in Sector]
 
 
@@ -145,7 +150,7 @@ def scope_options(command: Callable[..., Any]) -> Callable[..., Any]:
         "--relation-type",
         "relation_types",
         multiple=True,
-        type=click.Choice(ACTOR_RELATION_TYPES),
+        type=click.Choice(list(ACTOR_RELATION_TYPES)),
         help="A direct relation that links two actors (repeatable); default all four.",
     )
     @click.option(
@@ -156,13 +161,16 @@ def scope_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        kwargs["scope"] = Scope(
-            relation_types=kwargs.pop("relation_types") or None,
-            shared_collaborations=not kwargs.pop("no_shared"),
-            region=kwargs.pop("region"),
-            year_from=kwargs.pop("year_from"),
-            year_to=kwargs.pop("year_to"),
-        )
+        try:  # the scope is checked here, once
+            kwargs["scope"] = Scope(
+                relation_types=kwargs.pop("relation_types") or None,
+                shared_collaborations=not kwargs.pop("no_shared"),
+                region=kwargs.pop("region"),
+                year_from=kwargs.pop("year_from"),
+                year_to=kwargs.pop("year_to"),
+            )
+        except MapperError as error:
+            raise click.ClickException(str(error)) from None
         return command(*args, **kwargs)
 
     return wrapper

@@ -102,8 +102,11 @@ class SeedValidationFailed(MapperError):
         super().__init__(f"{len(errors)} problem(s) found, nothing was written:\n{lines}")
 
 
-class InvalidParameter(MapperError):
-    """A query parameter is out of range or names something that does not exist."""
+class InvalidParameter(MapperError, ValueError):
+    """A query parameter is out of range or names something that does not exist.
+
+    Also a ValueError: the analysis functions raise it for their own parameters, so the API and
+    CLI name the parameter without reading it out of the message."""
 
     def __init__(self, name: str, problem: str):
         self.name = name

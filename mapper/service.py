@@ -6,10 +6,9 @@ give the same answer to the same question, on either store.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,13 +20,19 @@ import numpy as np
 
 from ingest import ValidationResult, read_batch, to_gexf, to_graphml, to_kumu, validate, write_csv
 from mapper._gc import thaw
-from mapper.analysis._shared import SECTORS
+from mapper.analysis._shared import (
+    SECTORS,
+    check_region,
+    check_relation_types,
+    check_years,
+)
 from mapper.analysis.actor_graph import ACTOR_RELATION_TYPES, actor_graph
 from mapper.analysis.brokers import betweenness, brokers, cross_sector_betweenness
 from mapper.analysis.compact import (
     CompactGraph,
     IndexedRows,
     compact_graph_from_rows,
+    sector_region_groups,
 )
 from mapper.analysis.funding import funding
 from mapper.analysis.gaps import DEFAULT_PERMUTATIONS, gaps
@@ -36,7 +41,6 @@ from mapper.analysis.paths import connections, shortest_paths
 from mapper.analysis.suggestions import suggest_partners
 from mapper.errors import ActorNotFound, CollaborationNotFound, InvalidParameter
 from mapper.model import Actor, ApplyReport, Collaboration, Relation, Sector
-from mapper.regions import normalise_region
 from mapper.settings import Settings, open_store
 from mapper.stores.base import Counts, GraphStore, Page
 from visualize.actor_map import (
@@ -46,7 +50,15 @@ from visualize.actor_map import (
 )
 from visualize.gap_map import render_gap_map
 
-__all__ = ["DEFAULT_PERMUTATIONS", "LIMITS", "MapperService", "Scope", "StoreInfo", "open_service"]
+__all__ = [
+    "ACTOR_RELATION_TYPES",
+    "DEFAULT_PERMUTATIONS",
+    "LIMITS",
+    "MapperService",
+    "Scope",
+    "StoreInfo",
+    "open_service",
+]
 
 
 @dataclass(frozen=True)
@@ -66,13 +78,38 @@ LIMITS = Limits()
 
 @dataclass(frozen=True)
 class Scope:
-    """What part of the ecosystem an analysis looks at: the actor graph's parameters."""
+    """What part of the ecosystem an analysis looks at: the actor graph's parameters.
+
+    Checked and normalised once, when it is made at the edge (API dependency, CLI options):
+    the region becomes its county's name, the relation types a sorted tuple (None: all four),
+    and the years a range within 1800..2200. Raises InvalidParameter naming the bad field, so
+    every Scope that exists is a valid one, and two that mean the same are equal.
+
+    >>> Scope(region="12", relation_types=("FUNDS", "COLLABORATES_WITH"))
+    Scope(relation_types=('COLLABORATES_WITH', 'FUNDS'), shared_collaborations=True, \
+region='Skåne län', year_from=None, year_to=None)
+    """
 
     relation_types: tuple[str, ...] | None = None
     shared_collaborations: bool = True
     region: str | None = None
     year_from: int | None = None
     year_to: int | None = None
+
+    def __post_init__(self) -> None:
+        types = self.relation_types
+        if types is not None:
+            if isinstance(types, str):
+                types = (types,)
+            types = tuple(sorted(check_relation_types(types)))
+            types = None if types == tuple(sorted(ACTOR_RELATION_TYPES)) else types
+        for name in ("year_from", "year_to"):
+            value = getattr(self, name)
+            if value is not None:
+                _within(name, value, 1800, 2200)
+        check_years(self.year_from, self.year_to)
+        object.__setattr__(self, "relation_types", types)
+        object.__setattr__(self, "region", check_region(self.region or None))
 
 
 class _StoredIds(Mapping[str, str]):
@@ -130,7 +167,7 @@ _LARGE_ENTRIES = {"rows": 1, "compact": 4, "actor_graph": 2}
 # on the compiled kernel (mapper/analysis/_kernels.py, about 3 ns per unit on one of 2 cores):
 # about 15 s for /analysis/brokers (exact up to 13k actors and 360k links), 3 s for marking
 # brokers on a map.
-BETWEENNESS_BUDGET = 5_000_000_000
+BETWEENNESS_BUDGET = 2_500_000_000
 MAP_BETWEENNESS_BUDGET = 1_000_000_000
 
 
@@ -138,41 +175,6 @@ def _within(name: str, value: int, low: int, high: int) -> int:
     if not low <= value <= high:
         raise InvalidParameter(name, f"{value} is outside the allowed range {low}..{high}")
     return value
-
-
-@contextmanager
-def _as_parameter_errors() -> Iterator[None]:
-    """Turn an analysis function's ValueError (a bad parameter) into InvalidParameter."""
-    try:
-        yield
-    except ValueError as error:
-        name = str(error).split(" ", 1)[0]
-        raise InvalidParameter(name, str(error)) from None
-
-
-def _checked_scope(scope: Scope) -> Scope:
-    """`scope` with its region as a county name; InvalidParameter names the first bad field."""
-    for name in scope.relation_types or ():
-        if name not in ACTOR_RELATION_TYPES:
-            raise InvalidParameter(
-                "relation_types",
-                f"{name!r} does not link two actors; expected any of "
-                f"{', '.join(ACTOR_RELATION_TYPES)}",
-            )
-    for name in ("year_from", "year_to"):
-        value = getattr(scope, name)
-        if value is not None:
-            _within(name, value, 1800, 2200)
-    first, last = scope.year_from, scope.year_to
-    if first is not None and last is not None and first > last:
-        raise InvalidParameter("year_from", f"{first} is after year_to {last}")
-    if scope.region is None:
-        return scope
-    try:
-        region = normalise_region(scope.region)
-    except ValueError as error:
-        raise InvalidParameter("region", str(error)) from None
-    return dataclasses.replace(scope, region=region)
 
 
 class MapperService:
@@ -339,35 +341,31 @@ class MapperService:
         """The compact actor graph of `scope`, built from the store's rows, not its records.
 
         Raises InvalidParameter naming a bad field."""
-        scope = _checked_scope(scope)
 
         def compute() -> CompactGraph:
-            with _as_parameter_errors():
-                return compact_graph_from_rows(
-                    self._rows(),
-                    relation_types=scope.relation_types,
-                    shared_collaborations=scope.shared_collaborations,
-                    region=scope.region,
-                    year_from=scope.year_from,
-                    year_to=scope.year_to,
-                )
+            return compact_graph_from_rows(
+                self._rows(),
+                relation_types=scope.relation_types,
+                shared_collaborations=scope.shared_collaborations,
+                region=scope.region,
+                year_from=scope.year_from,
+                year_to=scope.year_to,
+            )
 
         return self._cached(("compact", scope), compute)
 
     def actor_graph(self, scope: Scope) -> nx.Graph:
         """The actor graph of `scope` (frozen). Raises InvalidParameter naming a bad field."""
-        scope = _checked_scope(scope)
 
         def compute() -> nx.Graph:
-            with _as_parameter_errors():
-                A = actor_graph(
-                    self.snapshot(),
-                    relation_types=scope.relation_types,
-                    shared_collaborations=scope.shared_collaborations,
-                    region=scope.region,
-                    year_from=scope.year_from,
-                    year_to=scope.year_to,
-                )
+            A = actor_graph(
+                self.snapshot(),
+                relation_types=scope.relation_types,
+                shared_collaborations=scope.shared_collaborations,
+                region=scope.region,
+                year_from=scope.year_from,
+                year_to=scope.year_to,
+            )
             return nx.freeze(A)
 
         return self._cached(("actor_graph", scope), compute)
@@ -376,7 +374,6 @@ class MapperService:
         """Links, weights and density per sector pair, and the E-I index (analysis.mixing).
 
         Counted on the compact graph."""
-        scope = _checked_scope(scope)
         return self._cached(("mixing", scope), lambda: mixing(self.compact(scope)))
 
     def gaps(
@@ -402,8 +399,7 @@ class MapperService:
         }
 
         def compute() -> dict:
-            with _as_parameter_errors():
-                return gaps(self.compact(scope), **params)
+            return gaps(self.compact(scope), **params)
 
         return self._cached(("gaps", scope, tuple(params.items())), compute)
 
@@ -437,16 +433,14 @@ class MapperService:
         for end, name in ((source, "source"), (target, "target")):
             if end not in A:
                 raise InvalidParameter(name, f"actor {end!r} is outside the chosen scope")
-        with _as_parameter_errors():
-            return shortest_paths(A, source, target, k=k, max_hops=max_hops)
+        return shortest_paths(A, source, target, k=k, max_hops=max_hops)
 
     def connections(
         self, sector_a: Sector | str, sector_b: Sector | str, scope: Scope, *, limit: int = 50
     ) -> dict:
         """The links joining two sectors, strongest first (analysis.paths.connections)."""
         _within("limit", limit, 1, LIMITS.page_size)
-        with _as_parameter_errors():
-            return connections(self.actor_graph(scope), str(sector_a), str(sector_b), limit=limit)
+        return connections(self.actor_graph(scope), str(sector_a), str(sector_b), limit=limit)
 
     def suggestions(
         self,
@@ -463,14 +457,13 @@ class MapperService:
         A = self.actor_graph(scope)
         if actor_id not in A:
             raise InvalidParameter("actor_id", f"actor {actor_id!r} is outside the chosen scope")
-        with _as_parameter_errors():
-            return suggest_partners(
-                A, actor_id, k=k, region_weight=region_weight, funder_weight=funder_weight
-            )
+        return suggest_partners(
+            A, actor_id, k=k, region_weight=region_weight, funder_weight=funder_weight
+        )
 
     def funding(self, *, year_from: int | None = None, year_to: int | None = None) -> dict:
         """FUNDS amounts by funder sector and recipient sector, per year (analysis.funding)."""
-        _checked_scope(Scope(year_from=year_from, year_to=year_to))
+        Scope(year_from=year_from, year_to=year_to)  # checks the years
         return self._cached(
             ("funding", year_from, year_to),
             lambda: funding(self.snapshot(), year_from=year_from, year_to=year_to),
@@ -495,25 +488,30 @@ class MapperService:
         """
         self._check_map_options(lang, size_by)
         _within("brokers", brokers, 0, LIMITS.top)
-        A = self.actor_graph(scope)
         C = self.compact(scope)
         if sectors:
-            A = A.subgraph([node for node, s in A.nodes(data="sector") if s in sectors])
             C = C.subgraph(np.isin(C.sectors, [i for i, s in enumerate(SECTORS) if s in sectors]))
-        detailed = A.number_of_nodes() <= AGGREGATE_THRESHOLD
+        query = {**vars(scope), "sector": list(sectors)}
+        if len(C) > AGGREGATE_THRESHOLD:  # counted on the compact graph: no networkx graph
+            groups = self._cached(
+                ("map-groups", scope, sectors), lambda: sector_region_groups(C)
+            )
+            return render_actor_map(
+                None, groups=groups, lang=lang, size_by=size_by, query=query, api_base=api_base
+            )
+        A = self.actor_graph(scope)
+        if sectors:
+            A = A.subgraph([node for node, s in A.nodes(data="sector") if s in sectors])
         sample = _betweenness_sample(C, MAP_BETWEENNESS_BUDGET)
         snapshot = self.snapshot()
-        region = _checked_scope(scope).region
-        marked, scores = [], {}
-        if detailed:
-            marked = self._cached(
-                ("map-brokers", scope, sectors, brokers),
-                lambda: self._map_brokers(C, brokers, sample),
-            )
-            scores = self._cached(
-                ("map-scores", scope, sectors, size_by),
-                lambda: self._map_scores(C, size_by, sample),
-            )
+        marked = self._cached(
+            ("map-brokers", scope, sectors, brokers),
+            lambda: self._map_brokers(C, brokers, sample),
+        )
+        scores = self._cached(
+            ("map-scores", scope, sectors, size_by),
+            lambda: self._map_scores(C, size_by, sample),
+        )
         return render_actor_map(
             A,
             brokers=marked,
@@ -521,7 +519,7 @@ class MapperService:
             sources={actor: snapshot.nodes[actor].get("sources", []) for actor in A},
             lang=lang,
             size_by=size_by,
-            query={**vars(scope), "region": region, "sector": list(sectors)},
+            query=query,
             api_base=api_base,
         )
 
@@ -536,7 +534,8 @@ class MapperService:
         """The gap map of `scope` as a self-contained HTML page. Raises InvalidParameter."""
         self._check_map_options(lang, "degree")
         result = self.gaps(scope, permutations=permutations, seed=seed)
-        counts = Counter(sector for _, sector in self.actor_graph(scope).nodes(data="sector"))
+        sizes = np.bincount(self.compact(scope).sectors, minlength=len(SECTORS))
+        counts = dict(zip(SECTORS, sizes.tolist(), strict=True))
         return render_gap_map(result, counts, lang=lang)
 
     @staticmethod

@@ -174,11 +174,11 @@ def test_embedded_store_snapshot_gives_the_same_graph():
     ("parameters", "message"),
     [
         ({"relation_types": ["FRIENDS_WITH"]},
-         "relation type 'FRIENDS_WITH' does not link two actors; expected any of "
+         "'relation_types': 'FRIENDS_WITH' does not link two actors; expected any of "
          "COLLABORATES_WITH, FUNDS, PART_OF, MEMBER_OF"),
         ({"relation_types": ["PARTICIPATES_IN"]}, "'PARTICIPATES_IN' does not link two actors"),
         ({"region": "Atlantis"}, "'Atlantis' is not a Swedish county or region"),
-        ({"year_from": 2020, "year_to": 2019}, "year_from 2020 is after year_to 2019"),
+        ({"year_from": 2020, "year_to": 2019}, "'year_from': 2020 is after year_to 2019"),
     ],
 )
 def test_bad_parameters(parameters, message):

@@ -167,9 +167,9 @@ def test_brokers_ranked_by_cross_sector_betweenness():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda G: brokers(G, top=0), "top must be an integer >= 1, got 0"),
-        (lambda G: betweenness(G, k=0), "k must be an integer >= 1, got 0"),
-        (lambda G: cross_sector_betweenness(G, k=-1), "k must be an integer >= 1, got -1"),
+        (lambda G: brokers(G, top=0), "'top': must be an integer >= 1, got 0"),
+        (lambda G: betweenness(G, k=0), "'k': must be an integer >= 1, got 0"),
+        (lambda G: cross_sector_betweenness(G, k=-1), "'k': must be an integer >= 1, got -1"),
     ],
 )
 def test_bad_parameters(call, message):

@@ -169,3 +169,44 @@ def test_sampled_betweenness_says_so_and_scales():
 def test_weighted_paths_need_networkx():
     with pytest.raises(ValueError, match="unweighted paths only"):
         betweenness(compact_graph(random_actor_graph(5, 0.5, seed=1)), weight="distance")
+
+
+def test_a_scope_is_checked_and_normalised_once_when_made():
+    from mapper.errors import InvalidParameter
+    from mapper.service import Scope
+
+    assert Scope(relation_types=("FUNDS", "COLLABORATES_WITH"), region="12") == Scope(
+        relation_types=["COLLABORATES_WITH", "FUNDS"], region="Region Skåne"
+    )
+    assert Scope(relation_types=("MEMBER_OF", "PART_OF", "FUNDS", "COLLABORATES_WITH")) == Scope()
+    for fields, name in [
+        ({"region": "Atlantis"}, "region"),
+        ({"relation_types": ("PARTICIPATES_IN",)}, "relation_types"),
+        ({"year_from": 2020, "year_to": 2010}, "year_from"),
+        ({"year_to": 1200}, "year_to"),
+    ]:
+        with pytest.raises(InvalidParameter) as caught:
+            Scope(**fields)
+        assert caught.value.name == name
+
+
+def test_analysis_errors_carry_the_parameter_name():
+    from mapper.errors import InvalidParameter
+
+    G = random_actor_graph(10, 0.3, seed=1)
+    for call, name in [
+        (lambda: gaps(G, alpha=2), "alpha"),
+        (lambda: gaps(G, permutations=0), "permutations"),
+        (lambda: brokers(G, top=0), "top"),
+        (lambda: compact_graph_from_rows(_empty_rows(), region="Atlantis"), "region"),
+    ]:
+        with pytest.raises(InvalidParameter) as caught:
+            call()
+        assert caught.value.name == name
+        assert isinstance(caught.value, ValueError)  # as the analysis docstrings say
+
+
+def _empty_rows() -> IndexedRows:
+    from mapper.model import AnalysisRows
+
+    return IndexedRows.from_rows(AnalysisRows())

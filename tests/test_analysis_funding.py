@@ -83,5 +83,5 @@ def test_no_funding():
 
 
 def test_years_the_wrong_way_round():
-    with pytest.raises(ValueError, match="year_from 2021 is after year_to 2020"):
+    with pytest.raises(ValueError, match="parameter \'year_from\': 2021 is after year_to 2020"):
         funding(SNAPSHOT, year_from=2021, year_to=2020)

@@ -12,7 +12,6 @@ from mapper.analysis.gaps import (
     _arrays,
     _benjamini_hochberg,
     _bins_of_active,
-    _lane_counts,
     _permuted_counts,
     gaps,
 )
@@ -260,28 +259,26 @@ def test_hub_sector_does_not_make_false_gaps():
     assert unbinned["p_value"] < 0.01  # shuffling hub labels onto leaves: looks unusual
 
 
-@pytest.mark.parametrize("m", [2 * 255, 300_000])  # one pass, and several cache-sized chunks
-def test_lane_counts_match_counting_link_by_link(m):
+@pytest.mark.parametrize("m", [500, 300_000])  # one part, and one per core
+def test_compiled_shuffle_and_counts_match_counting_link_by_link(m):
+    from mapper.analysis._kernels import _byte_sum_counts, _shuffle_blocks
+
     rng = np.random.default_rng(5)
     n = 1000
-    codes = np.array([0, 1, 3, 7], dtype=np.uint8)
-    labels = rng.integers(0, 4, (n, 8))
+    codes = np.array([0, 1, 3, 7], dtype=np.uint8)[rng.integers(0, 4, n)]
+    starts, stops = np.array([0, 100, 650]), np.array([100, 650, 1000])
+    draws = rng.integers(0, 2**63, size=(8, n), dtype=np.uint64)
+    lanes = np.zeros((n, 8), dtype=np.uint8)
+    _shuffle_blocks(codes, starts, stops, draws, lanes)
+    for lane in range(8):  # every lane keeps each block's codes, in another order
+        for start, stop in zip(starts, stops, strict=True):
+            assert sorted(lanes[start:stop, lane]) == sorted(codes[start:stop])
+    assert any((lanes[:, lane] != codes).any() for lane in range(8))
     u, v = rng.integers(0, n, m), rng.integers(0, n, m)
-    keep = u != v
-    u, v = u[keep], v[keep]
-    degree = np.bincount(u, minlength=n) + np.bincount(v, minlength=n)
-    pad = -len(u) % 255
-    lanes = np.vstack([codes[labels], np.full((1, 8), 15, dtype=np.uint8)])
-    got = _lane_counts(
-        lanes.view(np.uint64).ravel(), degree,
-        np.concatenate([u, np.full(pad, n)]), np.concatenate([v, np.full(pad, n)]),
-    )
-    pairs = [(a, b) for a in range(4) for b in range(a, 4)]
+    got = _byte_sum_counts(lanes.view(np.uint64).ravel(), u, v, 2 if m > 1000 else 1)
     for lane in range(8):
-        low = np.minimum(labels[u, lane], labels[v, lane])
-        high = np.maximum(labels[u, lane], labels[v, lane])
-        found = np.bincount(low * 4 + high, minlength=16)
-        assert got[lane].tolist() == [found[a * 4 + b] for a, b in pairs]
+        expected = np.bincount(lanes[u, lane].astype(int) + lanes[v, lane], minlength=256)
+        assert got[lane].tolist() == expected.tolist()
 
 
 def test_benjamini_hochberg_by_hand():
@@ -331,10 +328,10 @@ def test_empty_graph():
 @pytest.mark.parametrize(
     ("parameters", "message"),
     [
-        ({"permutations": 0}, "permutations must be an integer >= 1, got 0"),
-        ({"bins": 0}, "bins must be an integer >= 1, got 0"),
-        ({"alpha": 1.5}, "alpha must be between 0 and 1, got 1.5"),
-        ({"ratio_threshold": 0}, "ratio_threshold must be > 0, got 0"),
+        ({"permutations": 0}, "parameter 'permutations': must be an integer >= 1, got 0"),
+        ({"bins": 0}, "parameter 'bins': must be an integer >= 1, got 0"),
+        ({"alpha": 1.5}, "parameter 'alpha': must be between 0 and 1, got 1.5"),
+        ({"ratio_threshold": 0}, "parameter 'ratio_threshold': must be > 0, got 0"),
     ],
 )
 def test_bad_parameters(parameters, message):

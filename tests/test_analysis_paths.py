@@ -138,9 +138,9 @@ def test_connections_within_a_sector_and_limit(G):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (("church", "public"), "sector_a 'church' is not a sector; expected one of public, "
+        (("church", "public"), "'sector_a': 'church' is not a sector; expected one of public, "
                                "private, civil_society, academia"),
-        (("public", "state"), "sector_b 'state' is not a sector"),
+        (("public", "state"), "'sector_b': 'state' is not a sector"),
     ],
 )
 def test_connections_unknown_sector(G, arguments, message):
@@ -151,9 +151,9 @@ def test_connections_unknown_sector(G, arguments, message):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda G: shortest_paths(G, "kth", "lund", k=0), "k must be an integer >= 1, got 0"),
-        (lambda G: shortest_paths(G, "kth", "lund", max_hops=0), "max_hops must be an integer"),
-        (lambda G: connections(G, "public", "public", limit=0), "limit must be an integer >= 1"),
+        (lambda G: shortest_paths(G, "kth", "lund", k=0), "'k': must be an integer >= 1, got 0"),
+        (lambda G: shortest_paths(G, "kth", "lund", max_hops=0), "'max_hops': must be an integer"),
+        (lambda G: connections(G, "public", "public", limit=0), "'limit': must be an integer >= 1"),
     ],
 )
 def test_bad_parameters(G, call, message):

@@ -79,9 +79,9 @@ def test_unknown_actor(G):
 
 @pytest.mark.parametrize(
     ("parameters", "message"),
-    [({"k": 0}, "k must be an integer >= 1, got 0"),
-     ({"region_weight": -1}, "region_weight must be a number >= 0, got -1"),
-     ({"funder_weight": float("nan")}, "funder_weight must be a number >= 0, got nan")],
+    [({"k": 0}, "'k': must be an integer >= 1, got 0"),
+     ({"region_weight": -1}, "'region_weight': must be a number >= 0, got -1"),
+     ({"funder_weight": float("nan")}, "'funder_weight': must be a number >= 0, got nan")],
 )
 def test_bad_parameters(G, parameters, message):
     with pytest.raises(ValueError, match=message):

@@ -19,7 +19,7 @@ from api.app import create_app
 from mapper.analysis.gaps import gaps
 from mapper.cli import cli
 from mapper.model import SECTOR_LABELS, Actor, Batch, Collaboration, Relation, Source
-from mapper.service import MapperService
+from mapper.service import MapperService, Scope
 from mapper.stores.embedded import EmbeddedStore
 from visualize import actor_map, gap_map, layout
 from visualize._page import SECTOR_COLOURS, json_script, vis_assets
@@ -367,6 +367,40 @@ def test_above_the_aggregate_threshold_the_map_shows_sector_and_region_groups():
         [n for n, d in A.nodes(data=True) if d["sector"] == "public" and d["region"] == "Skåne län"]
     )
     assert data["query"] == {"year_from": 2018}  # the drill-down link keeps it
+
+
+def test_groups_counted_on_the_compact_graph_are_the_networkx_aggregate():
+    from mapper.analysis.compact import compact_graph, sector_region_groups
+    from visualize.layout import aggregate
+
+    A = synthetic_actor_graph(500)
+    H, reference = sector_region_groups(compact_graph(A)), aggregate(A)
+    assert list(H.nodes(data=True)) == list(reference.nodes(data=True))
+    assert nx.utils.edges_equal(H.edges(data=True), reference.edges(data=True))
+    fast = page_data(render_actor_map(None, groups=H))
+    slow = page_data(render_actor_map(A, aggregate_threshold=100))
+    assert fast["nodes"] == slow["nodes"]
+
+    def edges(data):
+        return sorted((min(e["from"], e["to"]), max(e["from"], e["to"]), e["weight"], e["cross"])
+                      for e in data["edges"])
+
+    assert edges(fast) == edges(slow)
+
+
+def test_a_large_map_is_drawn_without_a_networkx_graph(service, monkeypatch):
+    import mapper.service as module
+
+    monkeypatch.setattr(module, "AGGREGATE_THRESHOLD", 3)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the aggregated map built a networkx graph")
+
+    monkeypatch.setattr(service, "actor_graph", refuse)
+    monkeypatch.setattr(service, "snapshot", refuse)
+    data = page_data(service.actor_map(Scope(), lang="en"))
+    assert data["mode"] == "aggregated"
+    assert sum(node["count"] for node in data["nodes"]) == len(service.compact(Scope()))
 
 
 def test_exported_names():

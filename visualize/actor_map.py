@@ -49,8 +49,9 @@ _MIN_SIZE, _MAX_SIZE = 9.0, 32.0
 
 
 def render_actor_map(
-    A: nx.Graph,
+    A: nx.Graph | None,
     *,
+    groups: nx.Graph | None = None,
     brokers: Iterable[str] = (),
     scores: Mapping[Hashable, float] | None = None,
     sources: Mapping[Hashable, Sequence[Mapping[str, Any]]] | None = None,
@@ -67,16 +68,23 @@ def render_actor_map(
     strength are computed here, betweenness too when not given); `sources` per actor id a list of
     `{"document", "quote", "url"}`; `query` the filters the map was made with (`region`,
     `year_from`, `year_to`, `relation_types`, `sector`), shown in the filter form; `api_base` is
-    put before `/actors/{id}` in the details links. Raises ValueError for an unknown `lang` or
-    `size_by`.
+    put before `/actors/{id}` in the details links. `groups`, when given, is the aggregated view
+    already counted (`mapper.analysis.compact.sector_region_groups`), and `A` is not read: a
+    caller with a large ecosystem need not build its networkx graph. Raises ValueError for an
+    unknown `lang` or `size_by`.
     """
     check_lang(lang)
-    values = _scores(A, size_by, scores)
+    if size_by not in SIZE_MEASURES:
+        raise ValueError(f"size_by {size_by!r} is not one of {', '.join(SIZE_MEASURES)}")
     query = dict(query or {})
-    n = A.number_of_nodes()
-    if n > aggregate_threshold:
-        data = _aggregated_data(A, lang, aggregate_threshold)
+    if groups is None and A.number_of_nodes() > aggregate_threshold:
+        groups = aggregate(A)
+    if groups is not None:
+        n = sum(count for _, count in groups.nodes(data="count"))
+        data = _aggregated_data(groups, lang)
     else:
+        values = _scores(A, size_by, scores)
+        n = A.number_of_nodes()
         data = _actor_data(A, values, set(brokers), sources or {}, lang, layout_threshold)
     data.update(_page_data(lang, size_by, query, api_base, n))
     body = _body(lang, size_by, query, data)
@@ -198,8 +206,8 @@ def _edge(A: nx.Graph, u: Hashable, v: Hashable, data: Mapping, *, detailed: boo
     return item
 
 
-def _aggregated_data(A: nx.Graph, lang: str, limit: int) -> dict[str, Any]:
-    H = aggregate(A)
+def _aggregated_data(H: nx.Graph, lang: str) -> dict[str, Any]:
+    """The map data of the (sector, region) groups `H` (see `layout.aggregate`)."""
     counts = dict(H.nodes(data="count"))
     positions = sector_layout(H, counts, spacing=120.0)
     sizes = _sizes(counts, H.nodes)

@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from mapper.errors import InvalidParameter
 from mapper.model import Sector, year_of
+from mapper.regions import normalise_region
 
 SECTORS: tuple[str, ...] = tuple(sector.value for sector in Sector)
 ACTOR_RELATION_TYPES: tuple[str, ...] = ("COLLABORATES_WITH", "FUNDS", "PART_OF", "MEMBER_OF")
@@ -18,7 +20,9 @@ def check_sector(value: Any, name: str = "sector") -> str:
     """Return `value` as a sector name, or raise ValueError naming it and the four sectors."""
     value = getattr(value, "value", value)
     if value not in SECTORS:
-        raise ValueError(f"{name} {value!r} is not a sector; expected one of {', '.join(SECTORS)}")
+        raise InvalidParameter(
+            name, f"{value!r} is not a sector; expected one of {', '.join(SECTORS)}"
+        )
     return value
 
 
@@ -35,16 +39,26 @@ def sectors_of(G) -> dict[Any, str]:
 
 
 def check_count(name: str, value: Any, *, minimum: int = 1) -> int:
-    """Return `value` if it is an int >= `minimum`, else raise ValueError naming the parameter."""
+    """Return `value` if it is an int >= `minimum`, else raise InvalidParameter naming it."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise InvalidParameter(name, f"must be an integer >= {minimum}, got {value!r}")
     return value
 
 
 def check_years(year_from: int | None, year_to: int | None) -> None:
-    """Raise ValueError when both years are given and `year_from` is after `year_to`."""
+    """Raise InvalidParameter when both years are given and `year_from` is after `year_to`."""
     if year_from is not None and year_to is not None and year_from > year_to:
-        raise ValueError(f"year_from {year_from} is after year_to {year_to}")
+        raise InvalidParameter("year_from", f"{year_from} is after year_to {year_to}")
+
+
+def check_region(region: str | None) -> str | None:
+    """The county `region` names, in any form `normalise_region` accepts; or None."""
+    if region is None:
+        return None
+    try:
+        return normalise_region(region)
+    except ValueError as error:
+        raise InvalidParameter("region", str(error)) from None
 
 
 def collaboration_period(attributes: dict) -> tuple[int | None, int | None]:
@@ -99,8 +113,8 @@ def overlapping(first, last, year_from, year_to) -> np.ndarray:
 
 
 def check_relation_types(relation_types: Iterable[str] | None) -> set[str]:
-    """The relation types as a set (None: the default); ValueError names a type that does not
-    link two actors."""
+    """The relation types as a set (None: the default); InvalidParameter names a type that does
+    not link two actors."""
     if relation_types is None:
         return set(DEFAULT_RELATION_TYPES)
     if isinstance(relation_types, str):
@@ -108,8 +122,9 @@ def check_relation_types(relation_types: Iterable[str] | None) -> set[str]:
     types = {getattr(name, "value", name) for name in relation_types}
     for name in sorted(types, key=str):
         if name not in ACTOR_RELATION_TYPES:
-            raise ValueError(
-                f"relation type {name!r} does not link two actors; expected any of "
+            raise InvalidParameter(
+                "relation_types",
+                f"{name!r} does not link two actors; expected any of "
                 f"{', '.join(ACTOR_RELATION_TYPES)} (PARTICIPATES_IN is covered by "
                 "shared_collaborations)"
             )

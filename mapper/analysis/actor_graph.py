@@ -42,13 +42,13 @@ from mapper.analysis._shared import (
     ACTOR_RELATION_TYPES,
     DEFAULT_RELATION_TYPES,
     SECTORS,
+    check_region,
     check_relation_types,
     check_years,
     collaboration_period,
     overlaps,
     relation_period,
 )
-from mapper.regions import normalise_region
 
 __all__ = ["ACTOR_RELATION_TYPES", "DEFAULT_RELATION_TYPES", "SECTORS", "actor_graph"]
 
@@ -89,7 +89,7 @@ def actor_graph(
     1
     """
     types = check_relation_types(relation_types)
-    county = normalise_region(region) if region is not None else None
+    county = check_region(region)
     check_years(year_from, year_to)
     with paused_gc():
         return _build(G, types, county, shared_collaborations, year_from, year_to)

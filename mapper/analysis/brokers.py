@@ -11,6 +11,7 @@ import scipy.sparse as sp
 
 from mapper.analysis._shared import SECTORS, check_count, sectors_of
 from mapper.analysis.compact import CompactGraph
+from mapper.errors import InvalidParameter
 
 __all__ = ["ROLES", "betweenness", "brokerage", "brokers", "cross_sector_betweenness"]
 
@@ -192,8 +193,8 @@ def _compact_brokers(G: CompactGraph, top, k, seed, weight) -> list[dict]:
 def _compact_scores(G: CompactGraph, k, seed, weight):
     """(betweenness, cross-sector betweenness, sources) of every actor, normalised as networkx."""
     if weight is not None:
-        raise ValueError(
-            f"weight {weight!r}: a CompactGraph has unweighted paths only; use a networkx graph"
+        raise InvalidParameter(
+            "weight", f"{weight!r}: a CompactGraph has unweighted paths only; use networkx"
         )
     n = len(G)
     if k is None:

@@ -7,7 +7,7 @@ import math
 import networkx as nx
 
 from mapper.analysis._shared import check_count
-from mapper.errors import ActorNotFound
+from mapper.errors import ActorNotFound, InvalidParameter
 
 __all__ = ["suggest_partners"]
 
@@ -50,7 +50,7 @@ def suggest_partners(
     check_count("k", k)
     for name, value in (("region_weight", region_weight), ("funder_weight", funder_weight)):
         if not (math.isfinite(value) and value >= 0):
-            raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+            raise InvalidParameter(name, f"must be a number >= 0, got {value!r}")
     candidates = [
         node
         for node in G

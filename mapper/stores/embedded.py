@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import networkx as nx
+import numpy as np
 import pydantic
 
 from mapper._gc import thaw
@@ -57,26 +58,30 @@ __all__ = ["DEFAULT_PATH", "EmbeddedStore", "default_path"]
 _ACTOR_COLUMNS = ("ids", "names", "sectors", "regions")
 _ACTOR_ROWS = "SELECT id, json_extract(record, '$.name'), sector, region FROM actors"
 _COLLABORATION_COLUMNS = ("ids", "regions", "starts", "ends")
+_COLLAB_ROWS = "SELECT id, region, start_year, end_year FROM collaborations"
 _RELATION_COLUMNS = ("types", "sources", "targets", "years", "starts", "ends")
-# The years of a relation from its record: only actor -> actor relations are filtered by them,
-# and PARTICIPATES_IN never links two actors, so its record is not parsed.
+# Two queries: participations need only their two ends (they are never filtered by date, and
+# most relations are participations); the others carry the years of their record.
+_PARTICIPATION_ROWS = "SELECT source, target FROM relations WHERE type = 'PARTICIPATES_IN'"
 _RELATION_ROWS = """
-SELECT type, source, target,
-       CASE WHEN type != 'PARTICIPATES_IN' THEN json_extract(record, '$.year') END,
-       CASE WHEN type != 'PARTICIPATES_IN'
-            THEN CAST(substr(json_extract(record, '$.start'), 1, 4) AS INTEGER) END,
-       CASE WHEN type != 'PARTICIPATES_IN'
-            THEN CAST(substr(json_extract(record, '$.end'), 1, 4) AS INTEGER) END
-FROM relations
+SELECT type, source, target, json_extract(record, '$.year'),
+       CAST(substr(json_extract(record, '$.start'), 1, 4) AS INTEGER),
+       CAST(substr(json_extract(record, '$.end'), 1, 4) AS INTEGER)
+FROM relations WHERE type != 'PARTICIPATES_IN'
 """
 
 
-def _columns(db: sqlite3.Connection, query: str, rows: AnalysisRows, kind: str, names) -> None:
-    """Fill `rows`' columns `{kind}_{name}` from the result of `query`, column by column."""
+def _columns(db: sqlite3.Connection, query: str, width: int) -> list[list]:
+    """The result of `query` as `width` column lists (numpy transposes 3x faster than zip)."""
     found = db.execute(query).fetchall()
-    columns = list(zip(*found, strict=True)) if found else [() for _ in names]
+    if not found:
+        return [[] for _ in range(width)]
+    return np.array(found, dtype=object).T.tolist()
+
+
+def _fill(rows: AnalysisRows, kind: str, names: tuple[str, ...], columns: list[list]) -> None:
     for name, column in zip(names, columns, strict=True):
-        setattr(rows, f"{kind}_{name}", list(column))
+        setattr(rows, f"{kind}_{name}", column)
 
 
 SCHEMA_NAME = "ecosystem-mapper"
@@ -596,15 +601,14 @@ class EmbeddedStore:
             generation = int(
                 db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
             )
-            _columns(db, _ACTOR_ROWS, rows, "actor", _ACTOR_COLUMNS)
-            _columns(
-                db,
-                "SELECT id, region, start_year, end_year FROM collaborations",
-                rows,
-                "collaboration",
-                _COLLABORATION_COLUMNS,
-            )
-            _columns(db, _RELATION_ROWS, rows, "relation", _RELATION_COLUMNS)
+            _fill(rows, "actor", _ACTOR_COLUMNS, _columns(db, _ACTOR_ROWS, 4))
+            _fill(rows, "collaboration", _COLLABORATION_COLUMNS, _columns(db, _COLLAB_ROWS, 4))
+            sources, targets = _columns(db, _PARTICIPATION_ROWS, 2)
+            others = _columns(db, _RELATION_ROWS, 6)
+            blank = [None] * len(sources)
+            participations = [["PARTICIPATES_IN"] * len(sources), sources, targets, *[blank] * 3]
+            columns = [a + b for a, b in zip(participations, others, strict=True)]
+            _fill(rows, "relation", _RELATION_COLUMNS, columns)
         return generation, rows
 
     @_damaged
