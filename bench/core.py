@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     results: dict = {"machine": machine(), "sizes": {}}
+    results["warmup"] = step("core_warmup", timeout=600)  # numba compiles once per machine
     for size in args.sizes.split(","):
         folder = _folder(size, args.workdir)
         results["sizes"][size] = {
@@ -98,7 +99,11 @@ def _write_markdown(results: dict) -> None:
         "## Analysis core (issue 12): `python -m bench.core`",
         "",
         f"One run, {results['seconds']:.0f} s; every figure from a fresh process. "
-        "Ratios compare two things measured in this run.",
+        "Ratios compare two things measured in this run. The compiled kernels were compiled "
+        "(or loaded from numba's cache) before the first step: "
+        f"{_number(results.get('warmup', {}).get('brokers_seconds'))} s for betweenness and "
+        f"triangles, {_number(results.get('warmup', {}).get('gaps_seconds'))} s for the "
+        "permutations, once per machine.",
         "",
         "| data | store | actors | links | build cold s | bare membership query s | build/bare "
         "| old snapshot + actor graph s | old/new | cold /analysis/gaps (1000 perm.) s "

@@ -386,6 +386,7 @@ class AnalysisRows:
     relation_years: list[int | None] = dc_field(default_factory=list)
     relation_starts: list[int | None] = dc_field(default_factory=list)
     relation_ends: list[int | None] = dc_field(default_factory=list)
+    relation_keys: list[str | None] = dc_field(default_factory=list)  # None: not needed
 
 
 class TypeReport(BaseModel):

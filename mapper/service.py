@@ -429,18 +429,18 @@ class MapperService:
         _within("max_hops", max_hops, 1, LIMITS.max_hops)
         self.store.get_actor(source)
         self.store.get_actor(target)
-        A = self.actor_graph(scope)
+        C = self.compact(scope)
         for end, name in ((source, "source"), (target, "target")):
-            if end not in A:
+            if end not in C:
                 raise InvalidParameter(name, f"actor {end!r} is outside the chosen scope")
-        return shortest_paths(A, source, target, k=k, max_hops=max_hops)
+        return shortest_paths(C, source, target, k=k, max_hops=max_hops)
 
     def connections(
         self, sector_a: Sector | str, sector_b: Sector | str, scope: Scope, *, limit: int = 50
     ) -> dict:
         """The links joining two sectors, strongest first (analysis.paths.connections)."""
         _within("limit", limit, 1, LIMITS.page_size)
-        return connections(self.actor_graph(scope), str(sector_a), str(sector_b), limit=limit)
+        return connections(self.compact(scope), str(sector_a), str(sector_b), limit=limit)
 
     def suggestions(
         self,
@@ -454,11 +454,11 @@ class MapperService:
         """Actors in other sectors `actor_id` could partner with, and why. Raises ActorNotFound."""
         _within("k", k, 1, LIMITS.top)
         self.store.get_actor(actor_id)
-        A = self.actor_graph(scope)
-        if actor_id not in A:
+        C = self.compact(scope)
+        if actor_id not in C:
             raise InvalidParameter("actor_id", f"actor {actor_id!r} is outside the chosen scope")
         return suggest_partners(
-            A, actor_id, k=k, region_weight=region_weight, funder_weight=funder_weight
+            C, actor_id, k=k, region_weight=region_weight, funder_weight=funder_weight
         )
 
     def funding(self, *, year_from: int | None = None, year_to: int | None = None) -> dict:

@@ -3,6 +3,8 @@ every analysis on it, on random ecosystems (hypothesis)."""
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -19,6 +21,8 @@ from mapper.analysis.compact import (
 )
 from mapper.analysis.gaps import gaps
 from mapper.analysis.mixing import mixing
+from mapper.analysis.paths import connections, shortest_paths
+from mapper.analysis.suggestions import suggest_partners
 from mapper.model import Actor, Batch, Collaboration, Relation
 
 SECTORS = ("public", "private", "civil_society", "academia")
@@ -108,9 +112,30 @@ def test_built_from_the_store_rows_it_is_the_actor_graph(kind, request):
         indexed = IndexedRows.from_rows(rows)
         for options in scope:
             C = compact_graph_from_rows(indexed, **options)
-            assert_same_graph(C, actor_graph(store.snapshot(), **options))
+            A = actor_graph(store.snapshot(), **options)
+            assert_same_graph(C, A)
+            assert_same_answers(C, A)
 
     check()
+
+
+def assert_same_answers(C: CompactGraph, A: nx.Graph) -> None:
+    """Connections, paths and suggestions, which need what makes up each link."""
+    for a, b in itertools.combinations_with_replacement(SECTORS, 2):
+        assert connections(C, a, b, limit=None) == connections(A, a, b, limit=None)
+    ids = sorted(A)
+    for source, target in itertools.islice(itertools.product(ids, ids), 0, None, 7):
+        assert shortest_paths(C, source, target, k=4, max_hops=3) == shortest_paths(
+            A, source, target, k=4, max_hops=3
+        )
+    for actor in ids[::3]:
+        fast, slow = suggest_partners(C, actor), suggest_partners(A, actor)
+        assert [s["actor"] for s in fast] == [s["actor"] for s in slow]
+        for x, y in zip(fast, slow, strict=True):
+            assert x["score"] == pytest.approx(y["score"], abs=1e-12)
+            assert (x["common_neighbours"], x["shared_funders"], x["name"]) == (
+                y["common_neighbours"], y["shared_funders"], y["name"]
+            )
 
 
 def random_actor_graph(n, p, seed) -> nx.Graph:

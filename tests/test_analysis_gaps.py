@@ -12,6 +12,8 @@ from mapper.analysis.gaps import (
     _arrays,
     _benjamini_hochberg,
     _bins_of_active,
+    _compiled_counts,
+    _numpy_counts,
     _permuted_counts,
     gaps,
 )
@@ -259,26 +261,36 @@ def test_hub_sector_does_not_make_false_gaps():
     assert unbinned["p_value"] < 0.01  # shuffling hub labels onto leaves: looks unusual
 
 
-@pytest.mark.parametrize("m", [500, 300_000])  # one part, and one per core
-def test_compiled_shuffle_and_counts_match_counting_link_by_link(m):
-    from mapper.analysis._kernels import _byte_sum_counts, _shuffle_blocks
-
+@pytest.mark.parametrize("m", [2 * 255, 300_000])  # one pass, and several cache-sized chunks
+@pytest.mark.parametrize("compiled", [False, True])
+def test_lane_counts_match_counting_link_by_link(m, compiled):
     rng = np.random.default_rng(5)
     n = 1000
-    codes = np.array([0, 1, 3, 7], dtype=np.uint8)[rng.integers(0, 4, n)]
-    starts, stops = np.array([0, 100, 650]), np.array([100, 650, 1000])
-    draws = rng.integers(0, 2**63, size=(8, n), dtype=np.uint64)
-    lanes = np.zeros((n, 8), dtype=np.uint8)
-    _shuffle_blocks(codes, starts, stops, draws, lanes)
-    for lane in range(8):  # every lane keeps each block's codes, in another order
-        for start, stop in zip(starts, stops, strict=True):
-            assert sorted(lanes[start:stop, lane]) == sorted(codes[start:stop])
-    assert any((lanes[:, lane] != codes).any() for lane in range(8))
+    codes = np.array([0, 1, 3, 7], dtype=np.uint8)
+    labels = rng.integers(0, 4, (n, 8))
     u, v = rng.integers(0, n, m), rng.integers(0, n, m)
-    got = _byte_sum_counts(lanes.view(np.uint64).ravel(), u, v, 2 if m > 1000 else 1)
+    keep = u != v
+    u, v = u[keep], v[keep]
+    degree = np.bincount(u, minlength=n) + np.bincount(v, minlength=n)
+    lanes = np.vstack([codes[labels], np.full((1, 8), 15, dtype=np.uint8)])
+    count = _compiled_counts if compiled else _numpy_counts
+    got = count(lanes.view(np.uint64).ravel(), degree, u, v)
+    pairs = [(a, b) for a in range(4) for b in range(a, 4)]
     for lane in range(8):
-        expected = np.bincount(lanes[u, lane].astype(int) + lanes[v, lane], minlength=256)
-        assert got[lane].tolist() == expected.tolist()
+        low = np.minimum(labels[u, lane], labels[v, lane])
+        high = np.maximum(labels[u, lane], labels[v, lane])
+        found = np.bincount(low * 4 + high, minlength=16)
+        assert got[lane].tolist() == [found[a * 4 + b] for a, b in pairs]
+
+
+def test_compiled_and_numpy_counting_give_the_same_answer(monkeypatch):
+    import mapper.analysis.gaps as module
+
+    G = random_sectors(nx.barabasi_albert_graph(3000, 3, seed=4), seed=4)
+    monkeypatch.setattr(module, "COMPILED_FROM", 10**18)
+    in_numpy = gaps(G, permutations=24, seed=3)
+    monkeypatch.setattr(module, "COMPILED_FROM", 0)
+    assert gaps(G, permutations=24, seed=3) == in_numpy
 
 
 def test_benjamini_hochberg_by_hand():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["betweenness_sums", "sector_triangles", "shuffled_code_sums"]
+__all__ = ["betweenness_sums", "byte_sum_counts", "sector_triangles"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -159,24 +159,6 @@ def sector_triangles(indptr, indices, sectors, kinds: int) -> np.ndarray:
     )
 
 
-@numba.njit(cache=True, nogil=True)
-def _shuffle_blocks(codes, starts, stops, draws, lanes):
-    """lanes[i, lane] = codes shuffled within each block [start, stop), one shuffle per lane.
-
-    Fisher-Yates, with the random numbers drawn beforehand by numpy (`draws[lane, i]`), so the
-    result depends only on the numpy seed. A 64-bit draw modulo a block size below 2**32 has a
-    bias under 2**-32.
-    """
-    for lane in range(lanes.shape[1]):
-        for block in range(len(starts)):
-            start, stop = starts[block], stops[block]
-            for i in range(start, stop):
-                lanes[i, lane] = codes[i]
-            for i in range(stop - 1, start, -1):
-                j = start + draws[lane, i] % np.uint64(i - start + 1)
-                lanes[i, lane], lanes[j, lane] = lanes[j, lane], lanes[i, lane]
-
-
 @numba.njit(cache=True, parallel=True)
 def _byte_sum_counts(words, u, v, parts):
     """counts[lane, s]: links whose two ends' byte `lane` sums to s (words: 8 bytes per actor)."""
@@ -191,13 +173,13 @@ def _byte_sum_counts(words, u, v, parts):
     return counts.sum(axis=0)
 
 
-def shuffled_code_sums(codes, starts, stops, u, v, rng) -> np.ndarray:
-    """Eight shuffles of `codes` within the blocks; per shuffle (rows), the number of links whose
-    ends' codes sum to each value 0..255 (columns)."""
-    n = len(codes)
-    draws = rng.integers(0, 2**63, size=(8, n), dtype=np.uint64)
-    lanes = np.zeros((n, 8), dtype=np.uint8)
-    _shuffle_blocks(codes, starts, stops, draws, lanes)
-    words = lanes.view(np.uint64).ravel()
+def byte_sum_counts(words, u, v) -> np.ndarray:
+    """Per byte lane (rows), how many links (u[i], v[i]) have byte sums 0..255 (columns), for the
+    eight one-byte codes packed in each actor's 64-bit word."""
     parts = max(1, min(numba.get_num_threads(), len(u) // 100_000 + 1))
-    return _byte_sum_counts(words, u, v, parts)
+    return _byte_sum_counts(
+        np.asarray(words, dtype=np.uint64),
+        np.asarray(u, dtype=np.int64),
+        np.asarray(v, dtype=np.int64),
+        parts,
+    )

@@ -55,9 +55,13 @@ class CompactGraph:
     regions: np.ndarray  # str or None objects
     weights: sp.csr_array  # symmetric, int32, empty diagonal
     names: np.ndarray | None = None  # str objects
+    provenance: Provenance | None = None  # what makes up each link, when built from rows
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def __contains__(self, actor_id: object) -> bool:
+        return isinstance(actor_id, str) and self.index(actor_id) is not None
 
     @property
     def degree(self) -> np.ndarray:
@@ -84,8 +88,9 @@ class CompactGraph:
         weights = sp.csr_array(self.weights[index][:, index])
         weights.sort_indices()
         names = self.names[index] if self.names is not None else None
+        provenance = self.provenance.subset(index) if self.provenance is not None else None
         return CompactGraph(
-            self.ids[index], self.sectors[index], self.regions[index], weights, names
+            self.ids[index], self.sectors[index], self.regions[index], weights, names, provenance
         )
 
     def to_networkx(self) -> nx.Graph:
@@ -106,6 +111,60 @@ class CompactGraph:
 
 
 @dataclass(frozen=True, eq=False)
+class Provenance:
+    """What makes up the links of a compact graph, kept compact and looked up on demand.
+
+    `participation` is the 0/1 matrix of the graph's actors x the kept collaborations (empty
+    without shared collaborations); `direct_pairs` the kept direct relations as sorted pair
+    codes min(u, v)·n + max(u, v) with their `direct_keys`; `funders` the 0/1 matrix of the
+    graph's actors x every actor, 1 where that actor FUNDS this one within the years.
+    """
+
+    participation: sp.csr_array
+    collaboration_ids: np.ndarray
+    direct_pairs: np.ndarray
+    direct_keys: np.ndarray
+    funders: sp.csr_array
+    funder_ids: np.ndarray
+
+    def via(self, u: int, v: int) -> dict[str, list[str]]:
+        """`{collaborations, relations}` of the link between actors `u` and `v`, sorted."""
+        B = self.participation
+        shared = np.intersect1d(
+            B.indices[B.indptr[u] : B.indptr[u + 1]], B.indices[B.indptr[v] : B.indptr[v + 1]]
+        )
+        n = B.shape[0]
+        code = min(u, v) * n + max(u, v)
+        first, last = np.searchsorted(self.direct_pairs, [code, code + 1])
+        return {
+            "collaborations": sorted(self.collaboration_ids[shared].tolist()),
+            "relations": sorted(self.direct_keys[first:last].tolist()),
+        }
+
+    def funders_of(self, u: int) -> list[str]:
+        F = self.funders
+        return sorted(self.funder_ids[F.indices[F.indptr[u] : F.indptr[u + 1]]].tolist())
+
+    def subset(self, index: np.ndarray) -> Provenance:
+        """The provenance of the subgraph of the actors `index` (sorted)."""
+        n = self.participation.shape[0]
+        position = np.full(n, -1, dtype=np.int64)
+        position[index] = np.arange(len(index))
+        low, high = np.divmod(self.direct_pairs, max(n, 1))
+        keep = (position[low] >= 0) & (position[high] >= 0) if len(low) else np.zeros(0, bool)
+        pairs = position[low[keep]] * len(index) + position[high[keep]]
+        order = np.argsort(pairs, kind="stable")
+        return Provenance(
+            participation=sp.csr_array(self.participation[index]),
+            collaboration_ids=self.collaboration_ids,
+            direct_pairs=pairs[order],
+            direct_keys=self.direct_keys[keep][order],
+            funders=sp.csr_array(self.funders[index]),
+            funder_ids=self.funder_ids,
+        )
+
+
+@dataclass(frozen=True, eq=False)
 class IndexedRows:
     """`AnalysisRows` as integer arrays: what every scope's compact graph is built from."""
 
@@ -113,6 +172,7 @@ class IndexedRows:
     actor_names: np.ndarray
     actor_sectors: np.ndarray
     actor_regions: np.ndarray
+    collaboration_ids: np.ndarray
     collaboration_regions: np.ndarray
     collaboration_first: np.ndarray  # float, nan = open
     collaboration_last: np.ndarray
@@ -125,6 +185,7 @@ class IndexedRows:
     direct_target: np.ndarray
     direct_first: np.ndarray  # float, nan = open
     direct_last: np.ndarray
+    direct_key: np.ndarray  # Relation.key
 
     @classmethod
     def from_rows(cls, rows: AnalysisRows) -> IndexedRows:
@@ -159,6 +220,7 @@ class IndexedRows:
                 [SECTORS.index(rows.actor_sectors[i]) for i in order], dtype=np.int8
             ),
             actor_regions=np.array([rows.actor_regions[i] for i in order], dtype=object),
+            collaboration_ids=np.array(rows.collaboration_ids, dtype=object),
             collaboration_regions=np.array(rows.collaboration_regions, dtype=object),
             collaboration_first=collaboration_first,
             collaboration_last=collaboration_last,
@@ -169,6 +231,9 @@ class IndexedRows:
             direct_target=target_actor[direct],
             direct_first=first[direct],
             direct_last=last[direct],
+            direct_key=np.array(rows.relation_keys, dtype=object)[direct]
+            if len(rows.relation_keys)
+            else np.zeros(0, dtype=object),
         )
 
 
@@ -201,24 +266,47 @@ def compact_graph_from_rows(
     if county is not None:
         kept = rows.actor_regions == county
         kept[actors] = True
-    direct = np.isin(rows.direct_type, [_TYPE_CODES[t] for t in types])
-    direct &= overlapping(rows.direct_first, rows.direct_last, year_from, year_to)
+    in_years = overlapping(rows.direct_first, rows.direct_last, year_from, year_to)
+    direct = np.isin(rows.direct_type, [_TYPE_CODES[t] for t in types]) & in_years
     direct &= kept[rows.direct_source] & kept[rows.direct_target]
     direct &= rows.direct_source != rows.direct_target
     weights = _direct_weights(rows.direct_source[direct], rows.direct_target[direct], n)
-    if shared_collaborations:
-        weights = weights + _shared_weights(actors, collaborations, n)
+    B = _participation(actors, collaborations, n, len(rows.collaboration_ids))
+    if not shared_collaborations:
+        B = sp.csr_array(B.shape, dtype=np.int32)
+    weights = weights + _shared_weights(B)
     keep = np.flatnonzero(kept)
     weights = sp.csr_array(weights[keep][:, keep]) if len(keep) < n else sp.csr_array(weights)
     weights.sum_duplicates()
     weights.sort_indices()
+    funds = (rows.direct_type == _TYPE_CODES["FUNDS"]) & in_years & kept[rows.direct_target]
+    funds &= rows.direct_source != rows.direct_target
+    provenance = Provenance(
+        participation=B,
+        collaboration_ids=rows.collaboration_ids,
+        direct_pairs=_pair_codes(rows.direct_source[direct], rows.direct_target[direct], n),
+        direct_keys=rows.direct_key[direct][_pair_order(rows, direct, n)],
+        funders=_participation(rows.direct_target[funds], rows.direct_source[funds], n, n),
+        funder_ids=rows.actor_ids,
+    )
     return CompactGraph(
         ids=rows.actor_ids[keep],
         sectors=rows.actor_sectors[keep],
         regions=rows.actor_regions[keep],
         weights=weights,
         names=rows.actor_names[keep],
+        provenance=provenance.subset(keep) if len(keep) < n else provenance,
     )
+
+
+def _pair_codes(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
+    """Sorted min·n + max codes of the pairs (u, v)."""
+    return np.sort(np.minimum(u, v).astype(np.int64) * n + np.maximum(u, v))
+
+
+def _pair_order(rows: IndexedRows, direct: np.ndarray, n: int) -> np.ndarray:
+    u, v = rows.direct_source[direct], rows.direct_target[direct]
+    return np.argsort(np.minimum(u, v).astype(np.int64) * n + np.maximum(u, v), kind="stable")
 
 
 def compact_graph(G) -> CompactGraph:
@@ -317,14 +405,19 @@ def _direct_weights(source: np.ndarray, target: np.ndarray, n: int) -> sp.csr_ar
     return _symmetric(source, target, np.ones(len(source), dtype=np.int32), n)
 
 
-def _shared_weights(actors: np.ndarray, collaborations: np.ndarray, n: int) -> sp.csr_array:
-    """B·Bᵀ without its diagonal: the number of collaborations two actors both take part in."""
-    width = int(collaborations.max()) + 1 if len(collaborations) else 0
+def _participation(rows: np.ndarray, columns: np.ndarray, n: int, width: int) -> sp.csr_array:
+    """The 0/1 matrix with a 1 at each (row, column); a pair given twice counts once."""
     B = sp.csr_array(
-        (np.ones(len(actors), dtype=np.int32), (actors, collaborations)), shape=(n, width)
+        (np.ones(len(rows), dtype=np.int32), (rows, columns)), shape=(n, width)
     )
     B.sum_duplicates()
-    B.data[:] = 1  # taking part twice (participant and funder) counts once
+    B.data[:] = 1
+    B.sort_indices()
+    return B
+
+
+def _shared_weights(B: sp.csr_array) -> sp.csr_array:
+    """B·Bᵀ without its diagonal: the number of collaborations two actors both take part in."""
     shared = sp.csr_array(B @ B.T)
     shared.setdiag(0)
     shared.eliminate_zeros()

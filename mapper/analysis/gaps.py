@@ -8,7 +8,7 @@ from mapper.analysis._shared import SECTORS, check_count
 from mapper.analysis.compact import compact_graph
 from mapper.errors import InvalidParameter
 
-__all__ = ["DEFAULT_PERMUTATIONS", "gaps"]
+__all__ = ["COMPILED_FROM", "DEFAULT_PERMUTATIONS", "gaps"]
 
 # With ten sector pairs and a Benjamini-Hochberg adjustment, the smallest adjusted p-value that
 # P permutations can give is 10 / (P + 1): 200 permutations could never reach alpha = 0.05 with
@@ -21,6 +21,14 @@ _CODES = np.array([0, 1, 3, 7], dtype=np.uint8)
 _PAIR_CODES = [int(_CODES[SECTORS.index(a)] + _CODES[SECTORS.index(b)]) for a, b in _PAIRS]
 _PAIR_INDICES = [(SECTORS.index(a), SECTORS.index(b)) for a, b in _PAIRS]
 _LANES = 8  # permutations packed into one uint64 per actor, one byte each
+_PADDING = 15  # code of the dummy actor that pads the link list; 15 + 15 is no pair's code
+_BLOCK = 255  # links summed per block before a byte lane could overflow
+_CHUNK = _BLOCK * 512  # links per pass, so that a pass's arrays stay in the CPU cache
+_CROSS = [i for i, (a, b) in enumerate(_PAIRS) if a != b]
+_WITHIN = {a: _PAIRS.index((a, a)) for a in SECTORS}
+# links x permutations from which the compiled counting pays for loading its compiler (about a
+# second in a fresh process): 13k actors, 356k links and 200 permutations stay in numpy.
+COMPILED_FROM = 200_000_000
 _QUANTILES = (0.025, 0.975)  # the central 95 % of the permuted counts: null_low, null_high
 
 
@@ -183,27 +191,33 @@ def _permuted_counts(labels, degree, bin_of, u, v, permutations, rng) -> np.ndar
     """Link counts per pair (columns, _PAIRS order) under each permutation (rows).
 
     Only actors with links take part. They are renumbered so that each degree bin is one
-    contiguous block; a permutation shuffles the sector codes inside every block. Eight
-    permutations share one 64-bit word per actor (a byte each), so one gather per link end
-    serves eight permutations; the sum of the two ends' codes names the pair in every byte.
-    Shuffling and counting are compiled (mapper/analysis/_kernels.py).
+    contiguous block; a permutation shuffles the sector codes inside every block (numpy's
+    shuffle, so the seed alone fixes the answer). Eight permutations share one uint64 per actor
+    (a byte each), so one gather per link end serves eight permutations; the sum of the two
+    ends' codes names the pair in every byte. Large inputs are counted by a compiled kernel,
+    small ones in numpy (no compiler to load): both count exactly, so the answer is the same.
     """
-    from mapper.analysis._kernels import shuffled_code_sums  # numba: imported when needed
-
     active = np.flatnonzero(bin_of >= 0)
-    counts = np.zeros((permutations, len(_PAIRS)), dtype=np.int64)
     if len(active) == 0:
-        return counts
+        return np.zeros((permutations, len(_PAIRS)), dtype=np.int64)
     order = active[np.argsort(bin_of[active], kind="stable")]
-    position = np.full(len(labels), -1, dtype=np.int64)
+    position = np.full(len(labels), len(order), dtype=np.intp)
     position[order] = np.arange(len(order))
-    starts, stops = _blocks(bin_of[order])
-    codes = _CODES[labels[order]]
+    blocks = _blocks(np.sort(bin_of[active]), _CODES[labels[order]].astype(np.int64))
+    count = _compiled_counts if len(u) * permutations >= COMPILED_FROM else _numpy_counts
     ends = position[u], position[v]
+    counts = np.empty((permutations, len(_PAIRS)), dtype=np.int64)
     for first in range(0, permutations, _LANES):
-        sums = shuffled_code_sums(codes, starts, stops, *ends, rng)
-        counts[first : first + _LANES] = sums[: permutations - first, _PAIR_CODES]
+        lanes = _shuffled_lanes(blocks, len(order), rng)
+        counts[first : first + _LANES] = count(lanes, degree[order], *ends)[: permutations - first]
     return counts
+
+
+def _compiled_counts(lanes, degree, u, v) -> np.ndarray:
+    """Per byte lane (rows) the links of each pair (columns), by mapper/analysis/_kernels.py."""
+    from mapper.analysis._kernels import byte_sum_counts  # numba: imported when needed
+
+    return byte_sum_counts(lanes, u, v)[:, _PAIR_CODES]
 
 
 def _null_statistics(observed, expected, null) -> dict[str, np.ndarray]:
@@ -222,10 +236,62 @@ def _null_statistics(observed, expected, null) -> dict[str, np.ndarray]:
     }
 
 
-def _blocks(sorted_bins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and stop of each bin's contiguous block."""
+def _blocks(sorted_bins: np.ndarray, codes: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
+    """(start, stop, codes) of each bin's contiguous block."""
     starts = np.flatnonzero(np.diff(sorted_bins, prepend=-1))
-    return starts, np.append(starts[1:], len(sorted_bins))
+    stops = np.append(starts[1:], len(sorted_bins))
+    return [(int(s), int(e), codes[s:e]) for s, e in zip(starts, stops, strict=True)]
+
+
+def _padded(u: np.ndarray, v: np.ndarray, *, dummy: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pad both end arrays with the dummy actor to a whole number of _BLOCKs."""
+    extra = -len(u) % _BLOCK
+    pad = np.full(extra, dummy, dtype=np.intp)
+    return np.concatenate([u, pad]), np.concatenate([v, pad])
+
+
+def _shuffled_lanes(blocks, n: int, rng) -> np.ndarray:
+    """One uint64 per actor (plus the dummy): byte j holds its code in permutation j."""
+    lanes = np.empty((n + 1, _LANES), dtype=np.uint8)
+    lanes[n] = _PADDING
+    for lane in range(_LANES):
+        for start, stop, codes in blocks:
+            shuffled = codes.copy()
+            rng.shuffle(shuffled)
+            lanes[start:stop, lane] = shuffled
+    return lanes.view(np.uint64).ravel()
+
+
+def _numpy_counts(lanes: np.ndarray, degree: np.ndarray, u: np.ndarray, v: np.ndarray):
+    """Per byte lane (rows) the number of links of each pair (columns).
+
+    Cross-sector pairs are counted, a cache-sized chunk of links at a time; within-sector ones
+    follow from the handshake identity D_a = 2·N_aa + sum over b != a of N_ab, with D_a the
+    degree sum of sector a in that lane.
+    """
+    u, v = _padded(u, v, dummy=len(lanes) - 1)
+    counts = np.zeros((_LANES, len(_PAIRS)), dtype=np.int64)
+    for start in range(0, len(u), _CHUNK):
+        counts += _cross_counts(lanes, u[start : start + _CHUNK], v[start : start + _CHUNK])
+    codes = lanes.view(np.uint8).reshape(-1, _LANES)[:-1]  # without the dummy actor
+    for i, sector in enumerate(SECTORS):
+        sector_degree = degree @ (codes == _CODES[i])
+        crossing = sum(counts[:, column] for column in _CROSS if sector in _PAIRS[column])
+        counts[:, _WITHIN[sector]] = (sector_degree - crossing) // 2
+    return counts
+
+
+def _cross_counts(lanes: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Per byte lane the links of each cross-sector pair; `len(u)` is a multiple of _BLOCK."""
+    sums = lanes[u]
+    sums += lanes[v]  # bytewise: every byte sum is at most 30, so nothing carries over
+    sums = sums.view(np.uint8).reshape(-1, _LANES)
+    counts = np.zeros((_LANES, len(_PAIRS)), dtype=np.int64)
+    for column in _CROSS:
+        hits = (sums == _PAIR_CODES[column]).view(np.uint64).ravel()  # a 0/1 byte per lane
+        per_block = hits.reshape(-1, _BLOCK).sum(axis=1, dtype=np.uint64)  # bytes stay <= 255
+        counts[:, column] = per_block.view(np.uint8).reshape(-1, _LANES).sum(axis=0)
+    return counts
 
 
 def _benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:

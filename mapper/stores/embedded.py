@@ -59,14 +59,14 @@ _ACTOR_COLUMNS = ("ids", "names", "sectors", "regions")
 _ACTOR_ROWS = "SELECT id, json_extract(record, '$.name'), sector, region FROM actors"
 _COLLABORATION_COLUMNS = ("ids", "regions", "starts", "ends")
 _COLLAB_ROWS = "SELECT id, region, start_year, end_year FROM collaborations"
-_RELATION_COLUMNS = ("types", "sources", "targets", "years", "starts", "ends")
+_RELATION_COLUMNS = ("types", "sources", "targets", "years", "starts", "ends", "keys")
 # Two queries: participations need only their two ends (they are never filtered by date, and
 # most relations are participations); the others carry the years of their record.
 _PARTICIPATION_ROWS = "SELECT source, target FROM relations WHERE type = 'PARTICIPATES_IN'"
 _RELATION_ROWS = """
 SELECT type, source, target, json_extract(record, '$.year'),
        CAST(substr(json_extract(record, '$.start'), 1, 4) AS INTEGER),
-       CAST(substr(json_extract(record, '$.end'), 1, 4) AS INTEGER)
+       CAST(substr(json_extract(record, '$.end'), 1, 4) AS INTEGER), key
 FROM relations WHERE type != 'PARTICIPATES_IN'
 """
 
@@ -604,9 +604,9 @@ class EmbeddedStore:
             _fill(rows, "actor", _ACTOR_COLUMNS, _columns(db, _ACTOR_ROWS, 4))
             _fill(rows, "collaboration", _COLLABORATION_COLUMNS, _columns(db, _COLLAB_ROWS, 4))
             sources, targets = _columns(db, _PARTICIPATION_ROWS, 2)
-            others = _columns(db, _RELATION_ROWS, 6)
+            others = _columns(db, _RELATION_ROWS, 7)
             blank = [None] * len(sources)
-            participations = [["PARTICIPATES_IN"] * len(sources), sources, targets, *[blank] * 3]
+            participations = [["PARTICIPATES_IN"] * len(sources), sources, targets, *[blank] * 4]
             columns = [a + b for a, b in zip(participations, others, strict=True)]
             _fill(rows, "relation", _RELATION_COLUMNS, columns)
         return generation, rows

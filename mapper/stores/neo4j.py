@@ -119,7 +119,8 @@ MATCH (c:Collaboration) RETURN collect([c.id, c.region, c.start_year, c.end_year
 _RELATION_ROWS = """
 MATCH (s:Actor)-[r]->(t)
 WHERE r.key IS NOT NULL
-RETURN collect([type(r), s.id, t.id, r.year, CASE WHEN t:Actor THEN r.record END])
+RETURN collect([type(r), s.id, t.id, r.year, CASE WHEN t:Actor THEN r.record END,
+                CASE WHEN t:Actor THEN r.key END])
 """
 
 
@@ -746,8 +747,8 @@ class Neo4jStore:
                 rows.collaboration_starts,
                 rows.collaboration_ends,
             ) = _transposed(tx.run(_COLLABORATION_ROWS).single()[0], 4)
-            relations = _transposed(tx.run(_RELATION_ROWS).single()[0], 5)
-            types, sources, targets, years, records = relations
+            relations = _transposed(tx.run(_RELATION_ROWS).single()[0], 6)
+            types, sources, targets, years, records, rows.relation_keys = relations
             rows.relation_types, rows.relation_sources, rows.relation_targets = (
                 types,
                 sources,
