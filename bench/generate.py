@@ -37,7 +37,7 @@ from pathlib import Path
 from ingest.rows import COLUMNS
 from mapper.regions import COUNTY_NAMES
 
-__all__ = ["SECTOR_SHARES", "generate", "parse_size"]
+__all__ = ["SECTOR_SHARES", "generate", "parse_size", "run_generator"]
 
 SECTOR_SHARES = {"public": 0.30, "private": 0.25, "civil_society": 0.30, "academia": 0.15}
 SUBSECTORS = {
@@ -351,18 +351,21 @@ class _Counting:
         self.counts["collaborations"] += 1
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.generate", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("size", help="number of actors: 1k, 10k, 100k or a number")
+def run_generator(function, argv: list[str] | None, *, prog: str, doc: str) -> None:
+    """The command line of a generator: SIZE FOLDER [--seed N]; prints the counts as JSON."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.split("\n")[0])
+    parser.add_argument("size", help="number of actors: 1k, 13k, 100k or a number")
     parser.add_argument("folder", type=Path)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    counts = generate(args.folder, parse_size(args.size), seed=args.seed)
+    counts = function(args.folder, parse_size(args.size), seed=args.seed)
     counts["seconds"] = round(time.perf_counter() - started, 2)
     print(json.dumps(counts))
+
+
+def main(argv: list[str] | None = None) -> None:
+    run_generator(generate, argv, prog="python -m bench.generate", doc=__doc__)
 
 
 if __name__ == "__main__":

@@ -15,15 +15,12 @@ reproducible: the same size and seed give byte-identical files.
 
 from __future__ import annotations
 
-import argparse
 import csv
-import json
 import random
-import time
 from itertools import accumulate
 from pathlib import Path
 
-from bench.generate import SECTOR_SHARES, parse_size
+from bench.generate import SECTOR_SHARES, run_generator
 from ingest.rows import COLUMNS
 from mapper.regions import COUNTY_NAMES
 
@@ -115,17 +112,7 @@ def _members(rng: random.Random, cumulative: list[float], size: int) -> set[int]
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.projects", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("size", help="number of organisations: 13k, 40k or a number")
-    parser.add_argument("folder", type=Path)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    counts = generate_projects(args.folder, parse_size(args.size), seed=args.seed)
-    counts["seconds"] = round(time.perf_counter() - started, 2)
-    print(json.dumps(counts))
+    run_generator(generate_projects, argv, prog="python -m bench.projects", doc=__doc__)
 
 
 if __name__ == "__main__":

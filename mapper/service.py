@@ -343,14 +343,7 @@ class MapperService:
         Raises InvalidParameter naming a bad field."""
 
         def compute() -> CompactGraph:
-            return compact_graph_from_rows(
-                self._rows(),
-                relation_types=scope.relation_types,
-                shared_collaborations=scope.shared_collaborations,
-                region=scope.region,
-                year_from=scope.year_from,
-                year_to=scope.year_to,
-            )
+            return compact_graph_from_rows(self._rows(), **vars(scope))
 
         return self._cached(("compact", scope), compute)
 
@@ -358,15 +351,7 @@ class MapperService:
         """The actor graph of `scope` (frozen). Raises InvalidParameter naming a bad field."""
 
         def compute() -> nx.Graph:
-            A = actor_graph(
-                self.snapshot(),
-                relation_types=scope.relation_types,
-                shared_collaborations=scope.shared_collaborations,
-                region=scope.region,
-                year_from=scope.year_from,
-                year_to=scope.year_to,
-            )
-            return nx.freeze(A)
+            return nx.freeze(actor_graph(self.snapshot(), **vars(scope)))
 
         return self._cached(("actor_graph", scope), compute)
 
