@@ -164,9 +164,9 @@ _CACHE_SIZE = 64
 _LARGE_ENTRIES = {"rows": 1, "compact": 4, "actor_graph": 2}
 
 # Betweenness work (source actors x links) done exactly before it is estimated from a sample,
-# on the compiled kernel (mapper/analysis/_kernels.py, about 3 ns per unit on one of 2 cores):
-# about 15 s for /analysis/brokers (exact up to 13k actors and 360k links), 3 s for marking
-# brokers on a map.
+# on the compiled kernel (mapper/analysis/_kernels.py, 3-8 ns per unit on one of 2 cores):
+# exact at 10k actors and 234k links (about 18 s, bench/RESULTS.md), about 1000 sources at
+# 100k actors and 2.5M links; a few seconds for marking brokers on a map.
 BETWEENNESS_BUDGET = 2_500_000_000
 MAP_BETWEENNESS_BUDGET = 1_000_000_000
 
