@@ -281,11 +281,14 @@ def compact_graph_from_rows(
     weights.sort_indices()
     funds = (rows.direct_type == _TYPE_CODES["FUNDS"]) & in_years & kept[rows.direct_target]
     funds &= rows.direct_source != rows.direct_target
+    u, v = rows.direct_source[direct], rows.direct_target[direct]
+    codes = np.minimum(u, v).astype(np.int64) * n + np.maximum(u, v)  # a pair, either way
+    order = np.argsort(codes, kind="stable")
     provenance = Provenance(
         participation=B,
         collaboration_ids=rows.collaboration_ids,
-        direct_pairs=_pair_codes(rows.direct_source[direct], rows.direct_target[direct], n),
-        direct_keys=rows.direct_key[direct][_pair_order(rows, direct, n)],
+        direct_pairs=codes[order],
+        direct_keys=rows.direct_key[direct][order],
         funders=_participation(rows.direct_target[funds], rows.direct_source[funds], n, n),
         funder_ids=rows.actor_ids,
     )
@@ -297,16 +300,6 @@ def compact_graph_from_rows(
         names=rows.actor_names[keep],
         provenance=provenance.subset(keep) if len(keep) < n else provenance,
     )
-
-
-def _pair_codes(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
-    """Sorted min·n + max codes of the pairs (u, v)."""
-    return np.sort(np.minimum(u, v).astype(np.int64) * n + np.maximum(u, v))
-
-
-def _pair_order(rows: IndexedRows, direct: np.ndarray, n: int) -> np.ndarray:
-    u, v = rows.direct_source[direct], rows.direct_target[direct]
-    return np.argsort(np.minimum(u, v).astype(np.int64) * n + np.maximum(u, v), kind="stable")
 
 
 def compact_graph(G) -> CompactGraph:
