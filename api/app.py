@@ -14,9 +14,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.errors import ERROR_RESPONSES, error_body
 from api.security import APISettings, RequestRefused
 from mapper import __version__
 from mapper.errors import (
@@ -32,11 +32,11 @@ from mapper.errors import (
 )
 from mapper.service import MapperService
 
-__all__ = ["ERROR_RESPONSES", "ErrorOut", "create_app", "error_body"]
+__all__ = ["create_app"]
 
-log = logging.getLogger("mapper.api")
+_log = logging.getLogger("mapper.api")
 
-DESCRIPTION = """
+_DESCRIPTION = """
 Who works with whom across public, private, civil-society and academic actors in Swedish social
 innovation. Read the actors and collaborations, ask which sector pairs are under-connected
 compared with chance, who brokers between sectors, and whom an actor could partner with.
@@ -46,33 +46,6 @@ Every error has the shape `{"error": {"status", "type", "message", "parameter"?}
 Reads are public. Writes (`POST /load`) need `Authorization: Bearer <token>` matching the
 server's MAPPER_API_TOKEN; without one configured they are disabled (403). See docs/security.md.
 """
-
-
-class ErrorDetail(BaseModel):
-    status: int
-    type: str
-    message: str
-    parameter: str | None = None
-    id: str | None = None
-    problems: list[dict[str, Any]] | None = None
-
-
-class ErrorOut(BaseModel):
-    """The one error shape of every endpoint."""
-
-    error: ErrorDetail
-
-
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No record with that id, or no such path", "model": ErrorOut},
-    422: {"description": "A parameter or an uploaded file is invalid", "model": ErrorOut},
-    500: {"description": "The store file is damaged, or an unexpected error", "model": ErrorOut},
-    503: {"description": "The store cannot be reached (Neo4j down)", "model": ErrorOut},
-}
-
-
-def error_body(status: int, kind: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"error": {"status": status, "type": kind, "message": message, **extra}}
 
 
 def _error(status: int, kind: str, message: str, **extra: Any) -> JSONResponse:
@@ -141,7 +114,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        _log.exception("unexpected error on %s %s", request.method, request.url.path)
         return _error(500, "InternalError", "an unexpected error occurred; it has been logged")
 
 
@@ -166,7 +139,7 @@ def create_app(service: MapperService, settings: APISettings | None = None) -> F
     app = FastAPI(
         title="Ecosystem mapper",
         version=__version__,
-        description=DESCRIPTION,
+        description=_DESCRIPTION,
         responses=ERROR_RESPONSES,
     )
     app.state.service = service

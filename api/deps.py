@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import json
-from collections.abc import Iterable
+import typing
+from collections.abc import Callable, Iterable
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
-from mapper.service import ACTOR_RELATION_TYPES, MapperService, Scope
+from mapper.filters import options
+from mapper.service import ActorFilter, CollaborationFilter, MapperService, Scope
 
-__all__ = ["Format", "FormatQuery", "ScopeDep", "ServiceDep", "csv_response"]
+_F = TypeVar("_F")
+
+__all__ = [
+    "ActorFilterDep",
+    "CollaborationFilterDep",
+    "Format",
+    "FormatQuery",
+    "ScopeDep",
+    "ServiceDep",
+    "csv_response",
+    "filter_dependency",
+]
 
 
 def _service(request: Request) -> MapperService:
@@ -24,41 +38,51 @@ def _service(request: Request) -> MapperService:
 ServiceDep = Annotated[MapperService, Depends(_service)]
 
 
-ActorRelationType = StrEnum(  # type: ignore[misc]
-    "ActorRelationType", {name: name for name in ACTOR_RELATION_TYPES}
-)
+def _query_type(kind: Any) -> Any:
+    """A filter's type as a query parameter: a tuple of values becomes a repeatable list."""
+    members = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+    if typing.get_origin(members[0] if members else kind) is tuple:
+        item = typing.get_args(members[0])[0]
+        return list[item] | None  # type: ignore[valid-type]
+    return kind
 
 
-def _scope(
-    region: Annotated[
-        str | None,
-        Query(max_length=200, description="Only this county: `Skåne län`, `Region Skåne` or `12`"),
-    ] = None,
-    year_from: Annotated[
-        int | None, Query(ge=1800, le=2200, description="Only links active from this year")
-    ] = None,
-    year_to: Annotated[
-        int | None, Query(ge=1800, le=2200, description="Only links active up to this year")
-    ] = None,
-    relation_types: Annotated[
-        list[ActorRelationType] | None,
-        Query(description="Direct relations that link two actors (repeatable); default all four"),
-    ] = None,
-    shared_collaborations: Annotated[
-        bool, Query(description="Link actors that take part in the same collaboration")
-    ] = True,
-) -> Scope:
-    """The actor graph's parameters, common to every analysis endpoint and map."""
-    return Scope(
-        relation_types=tuple(relation_types) if relation_types else None,
-        shared_collaborations=shared_collaborations,
-        region=region or None,
-        year_from=year_from,
-        year_to=year_to,
-    )
+def filter_dependency(filter_set: type[_F]) -> Callable[..., _F]:
+    """A FastAPI dependency that reads the query parameters a filter set declares
+    (mapper.filters) and makes the filter set, which checks them."""
+    parameters = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=default,
+            annotation=Annotated[
+                _query_type(kind),
+                Query(
+                    description=details.description,
+                    ge=details.low,
+                    le=details.high,
+                    max_length=details.max_length,
+                ),
+            ],
+        )
+        for name, kind, default, details in options(filter_set)
+    ]
+
+    def dependency(**values: Any) -> _F:
+        return filter_set(
+            **{name: tuple(v) if isinstance(v, list) else v for name, v in values.items()}
+        )
+
+    dependency.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    dependency.__name__ = f"{filter_set.__name__}_query"
+    return dependency
 
 
-ScopeDep = Annotated[Scope, Depends(_scope)]
+ScopeDep = Annotated[Scope, Depends(filter_dependency(Scope))]
+ActorFilterDep = Annotated[ActorFilter, Depends(filter_dependency(ActorFilter))]
+CollaborationFilterDep = Annotated[
+    CollaborationFilter, Depends(filter_dependency(CollaborationFilter))
+]
 
 
 class Format(StrEnum):

@@ -24,6 +24,7 @@ __all__ = [
     "APISettings",
     "RequestRefused",
     "WriteAccess",
+    "api_settings",
     "limited_request",
     "require_token",
 ]

@@ -207,8 +207,7 @@ def _peak_rss_mb(pid: int | None) -> float | None:
 @contextlib.contextmanager
 def neo4j_server():
     """The server at NEO4J_URI (cleared by each load), or a fresh test server."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from neo4j_server import Neo4jTestServer, external_uri
+    from tests.neo4j_server import Neo4jTestServer, external_uri
 
     uri = external_uri()
     if uri:

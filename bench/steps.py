@@ -24,13 +24,23 @@ __all__ = ["STEPS"]
 
 
 def _open_store(location: str):
-    if location.startswith(("bolt://", "neo4j://")):
-        from mapper.stores.neo4j import Neo4jStore
+    """The store at `location` (a file or a Neo4j URI), opened as the product opens it."""
+    from mapper.settings import Settings, open_store
 
-        return Neo4jStore(location)
-    from mapper.stores.embedded import EmbeddedStore
+    return open_store(Settings.from_env(location))
 
-    return EmbeddedStore(location)
+
+def _empty_store(location: str):
+    """The store at `location`, emptied: Neo4j's database cleared, an embedded file made anew."""
+    from mapper.settings import NEO4J_SCHEMES
+
+    if not location.startswith(NEO4J_SCHEMES):
+        for suffix in ("", "-wal", "-shm"):
+            Path(location + suffix).unlink(missing_ok=True)
+        return _open_store(location)
+    store = _open_store(location)
+    store.clear()  # a method of Neo4jStore only: a server's database is shared
+    return store
 
 
 def _timed(function, *args, **kwargs) -> tuple[float, Any]:
@@ -72,8 +82,7 @@ def load(folder: str, store: str) -> dict:
     """MapperService.load into an empty store; the store's apply is timed on its own too."""
     from mapper.service import MapperService
 
-    service = MapperService(_open_store(store))
-    service.store.clear()
+    service = MapperService(_empty_store(store))
     applied: dict[str, float] = {}
     apply = service.store.apply
 
@@ -103,7 +112,12 @@ def neo4j_baseline(folder: str, store: str) -> dict:
     """A hand-written loader: csv rows, plain driver, UNWIND batches of 10 000, one tx each."""
     import neo4j
 
-    driver = neo4j.GraphDatabase.driver(store, auth=None)
+    from mapper.settings import Settings
+
+    settings = Settings.from_env(store)  # the same server, user and database as the product
+    auth = (settings.neo4j_user or "neo4j", settings.neo4j_password)
+    driver = neo4j.GraphDatabase.driver(store, auth=auth if settings.neo4j_password else None)
+    database = settings.neo4j_database or "neo4j"
     started = time.perf_counter()
     written = {"seconds": 0.0}
 
@@ -111,14 +125,14 @@ def neo4j_baseline(folder: str, store: str) -> dict:
         t = time.perf_counter()
         for start in range(0, len(rows), _BASELINE_BATCH):
             chunk = rows[start : start + _BASELINE_BATCH]
-            driver.execute_query(query, rows=chunk, database_="neo4j")
+            driver.execute_query(query, rows=chunk, database_=database)
         written["seconds"] += time.perf_counter() - t
 
     for statement in (
         "CREATE CONSTRAINT b_actor IF NOT EXISTS FOR (a:Actor) REQUIRE a.id IS UNIQUE",
         "CREATE CONSTRAINT b_collab IF NOT EXISTS FOR (c:Collaboration) REQUIRE c.id IS UNIQUE",
     ):
-        driver.execute_query(statement)
+        driver.execute_query(statement, database_=database)
     actors = _csv_rows(Path(folder) / "actors.csv")
     run("UNWIND $rows AS row MERGE (a:Actor {id: row.id}) SET a += row", actors)
     actor_ids = {row["id"] for row in actors}
@@ -387,13 +401,13 @@ def _actor_ids(folder: str) -> list[str]:
 
 def _cache(client, store: str) -> dict:
     """/analysis/gaps: the first call, a repeat, and the first call after a write elsewhere."""
-    from mapper.model import Actor
+    from mapper.model import Actor, Batch
 
     first, before = _timed(_get, client, "/analysis/gaps")
     repeat, _ = _timed(_get, client, "/analysis/gaps")
     writer = _open_store(store)
     probe = Actor(id="bench-write-probe", name=f"Probe {time.time()}", sector="public")
-    writer.upsert_actor(probe)
+    writer.apply(Batch(actors=[probe]))
     writer.close()
     after_write, body = _timed(_get, client, "/analysis/gaps")
     again, _ = _timed(_get, client, "/analysis/gaps")

@@ -2,16 +2,17 @@
 
     read_batch(paths) -> Batch             raises SeedValidationFailed with every problem
     validate(paths) -> ValidationResult    the batch and the list of problems
-    read_rows(path) -> Row | SeedFileError one file, row by row
+    seed_files(paths), read_rows(path)     the files a load reads; one file, Row | SeedFileError
     to_kumu(G), to_graphml(G, f), to_gexf(G, f), write_csv(G, folder), from_graphml(f)
+    batch_from_graph(G), record_kinds(G), flat_graph(G)   a snapshot as records, kinds, flat graph
 
-The seed file formats are described in docs/seed-format.md.
+Each format's own reader (`ingest.csvfile.read_csv`, ...) is reached through `read_rows`. The
+seed file formats are described in docs/seed-format.md.
 """
 
-from ingest.csvfile import read_csv, write_csv
+from ingest.csvfile import write_csv
 from ingest.files import read_rows, seed_files
-from ingest.graphml import flat_graph, read_graphml, to_gexf, to_graphml
-from ingest.jsonfile import read_json, read_jsonl
+from ingest.graphml import flat_graph, to_gexf, to_graphml
 from ingest.kumu import to_kumu
 from ingest.rows import Row
 from ingest.snapshot import batch_from_graph, record_kinds
@@ -24,10 +25,6 @@ __all__ = [
     "flat_graph",
     "from_graphml",
     "read_batch",
-    "read_csv",
-    "read_graphml",
-    "read_json",
-    "read_jsonl",
     "read_rows",
     "record_kinds",
     "seed_files",

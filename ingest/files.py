@@ -15,17 +15,17 @@ from mapper.errors import SeedFileError
 
 __all__ = ["READERS", "SeedFile", "read_rows", "seed_files"]
 
-Reader = Callable[..., Iterator[Row | SeedFileError]]
+_Reader = Callable[..., Iterator[Row | SeedFileError]]
 
-READERS: dict[str, Reader] = {
+READERS: dict[str, _Reader] = {
     ".csv": read_csv,
     ".json": read_json,
     ".jsonl": read_jsonl,
     ".graphml": read_graphml,
 }
-FOLDER_SUFFIXES = (".csv", ".json", ".jsonl")
+_FOLDER_SUFFIXES = (".csv", ".json", ".jsonl")
 
-PathLike = str | os.PathLike[str]
+_PathLike = str | os.PathLike[str]
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class SeedFile:
         return 2 if record_type == "relation" else 0
 
 
-def read_rows(path: PathLike, shown_as: str | None = None) -> Iterator[Row | SeedFileError]:
+def read_rows(path: _PathLike, shown_as: str | None = None) -> Iterator[Row | SeedFileError]:
     """The rows of one seed file, read by the reader its suffix names."""
     reader = READERS.get(Path(path).suffix.lower())
     if reader is None:
@@ -53,7 +53,9 @@ def read_rows(path: PathLike, shown_as: str | None = None) -> Iterator[Row | See
     yield from reader(path, shown_as)
 
 
-def seed_files(paths: PathLike | Iterable[PathLike]) -> tuple[list[SeedFile], list[SeedFileError]]:
+def seed_files(
+    paths: _PathLike | Iterable[_PathLike],
+) -> tuple[list[SeedFile], list[SeedFileError]]:
     """The files to read for `paths`, in load order, and the paths that cannot be read.
 
     A folder gives its own *.csv, *.json and *.jsonl files (not those of subfolders) sorted by
@@ -74,10 +76,10 @@ def _expand(path: Path, shown: str) -> tuple[list[SeedFile], SeedFileError | Non
         children = sorted(
             child
             for child in path.iterdir()
-            if child.is_file() and child.suffix.lower() in FOLDER_SUFFIXES
+            if child.is_file() and child.suffix.lower() in _FOLDER_SUFFIXES
         )
         if not children:
-            problem = f"no {', '.join(FOLDER_SUFFIXES)} files in this folder"
+            problem = f"no {', '.join(_FOLDER_SUFFIXES)} files in this folder"
             return [], SeedFileError(shown, None, None, problem)
         return [SeedFile(child, os.path.join(shown, child.name)) for child in children], None
     if not path.exists():

@@ -11,13 +11,13 @@ import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from ingest.kumu import KUMU_KEYS, kumu_rows
-from ingest.rows import Row
+from ingest.rows import Item, Row
 from mapper.errors import SeedFileError
 
-__all__ = ["Item", "read_json", "read_jsonl"]
+__all__ = ["read_json", "read_jsonl"]
 
 _LISTS = {"actors": "actor", "collaborations": "collaboration", "relations": "relation"}
 _RECORDS = {"actor", "collaboration", "relation"}
@@ -94,15 +94,6 @@ def _text(path: Path, shown: str) -> str | SeedFileError:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         return SeedFileError(shown, None, None, _not_utf8(error))
-
-
-class Item(NamedTuple):
-    """One item of a list in the top-level object, or a top-level value that is no list."""
-
-    key: str
-    index: int | None
-    line: int
-    value: Any
 
 
 def _top_level_items(text: str) -> Iterator[Item]:

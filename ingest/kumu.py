@@ -12,22 +12,19 @@ connection's id and direction) are ignored. `to_kumu` writes exactly what this r
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import networkx as nx
 
-from ingest.rows import Row
+from ingest.rows import Item, Row
 from ingest.snapshot import batch_from_graph
 from mapper.errors import SeedFileError
 from mapper.model import Actor, Collaboration, CollaborationKind, Relation, RelationType, slugify
 
-if TYPE_CHECKING:
-    from ingest.jsonfile import Item
-
 __all__ = ["KUMU_KEYS", "kumu_rows", "to_kumu"]
 
 KUMU_KEYS = frozenset({"elements", "connections"})
-ACTOR_TYPE = "Organization"
+_ACTOR_TYPE = "Organization"
 
 _ACTOR_TYPES: dict[str, str | None] = {
     "organization": None,
@@ -100,7 +97,7 @@ def _record_type(kumu_type: Any) -> tuple[str, str | None] | None:
 
 def _unknown_type(kumu_type: Any) -> str:
     expected = (
-        f"expected an actor type ({ACTOR_TYPE}, Organisation, Department, Funder) or a "
+        f"expected an actor type ({_ACTOR_TYPE}, Organisation, Department, Funder) or a "
         "collaboration type (Project, Partnership, Event, Programme, Network, Policy)"
     )
     if kumu_type is None:
@@ -152,7 +149,7 @@ def to_kumu(G: nx.MultiDiGraph) -> dict[str, list[dict[str, Any]]]:
 
 def _element(record: Actor | Collaboration) -> dict[str, Any]:
     fields = _dumped(record)
-    kumu_type = ACTOR_TYPE if isinstance(record, Actor) else fields.pop("kind").capitalize()
+    kumu_type = _ACTOR_TYPE if isinstance(record, Actor) else fields.pop("kind").capitalize()
     return {"id": fields.pop("id"), "label": fields.pop("name"), "type": kumu_type, **fields}
 
 

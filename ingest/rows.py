@@ -4,6 +4,9 @@ A reader turns a file into `Row(record_type, line, fields, format)` items, and i
 `SeedFileError` for a row it cannot read at all (a bad cell count, a line that is not JSON).
 `fields` uses the model's field names (`sources` a list of `{document, quote, url}`), so one
 validator serves every format; `format` only decides how a field is named in messages.
+
+`Item` is one step earlier for JSON: an item of the top-level object as `jsonfile` reads it,
+which `kumu` turns into rows when the file is a Kumu map.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ __all__ = [
     "RECORD_TYPES",
     "REQUIRED_COLUMNS",
     "SOURCE_COLUMNS",
+    "Item",
     "Row",
 ]
 
@@ -93,3 +97,16 @@ class Row(NamedTuple):
     """"csv", "json", "kumu" or "graphml": how messages name the fields."""
     place: str | None = None
     """Where the record is in a file without lines, e.g. "node 'vinnova'" in GraphML."""
+
+
+class Item(NamedTuple):
+    """One item of a list in a JSON top-level object, or a top-level value that is no list."""
+
+    key: str
+    """The top-level key, e.g. "actors" or, in a Kumu map, "elements"."""
+    index: int | None
+    """The item's place in the list; None for a value that is no list (or an empty list)."""
+    line: int
+    """The line the item starts on."""
+    value: Any
+    """The decoded JSON value."""

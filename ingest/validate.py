@@ -22,10 +22,10 @@ from pydantic import ValidationError
 from ingest.documents import Documents
 from ingest.files import SeedFile, read_rows, seed_files
 from ingest.messages import field_name, problem_of
+from ingest.nearest import IdSuggestions
 from ingest.rows import MODELS, Row
-from ingest.suggestions import IdSuggestions
-from mapper._gc import paused_gc
 from mapper.errors import SeedFileError, SeedValidationFailed
+from mapper.memory import paused_gc
 from mapper.model import (
     Actor,
     Batch,
@@ -40,9 +40,9 @@ __all__ = ["PROGRESS_EVERY", "ValidationResult", "from_graphml", "read_batch", "
 
 PROGRESS_EVERY = 10_000
 
-PathLike = str | os.PathLike[str]
-Record = Actor | Collaboration | Relation
-Progress = Callable[[int], Any]
+_PathLike = str | os.PathLike[str]
+_Record = Actor | Collaboration | Relation
+_Progress = Callable[[int], Any]
 
 
 @dataclass
@@ -58,11 +58,11 @@ class ValidationResult:
 
 
 def validate(
-    paths: PathLike | Iterable[PathLike],
+    paths: _PathLike | Iterable[_PathLike],
     *,
-    documents_dir: PathLike | None = None,
+    documents_dir: _PathLike | None = None,
     known_ids: Mapping[str, str] | None = None,
-    progress: Progress | None = None,
+    progress: _Progress | None = None,
 ) -> ValidationResult:
     """Read seed files and check them, collecting every problem instead of stopping at one.
 
@@ -76,7 +76,7 @@ def validate(
     run = _Run(known_ids or {}, progress)
     run.errors.extend(errors)
     library = _Library(documents_dir)
-    with paused_gc():  # records hold no reference cycles; see mapper._gc
+    with paused_gc():  # records hold no reference cycles; see mapper.memory
         for seed in files:
             run.read(seed, library.documents_for(seed))
         run.finish()
@@ -86,11 +86,11 @@ def validate(
 
 
 def read_batch(
-    paths: PathLike | Iterable[PathLike],
+    paths: _PathLike | Iterable[_PathLike],
     *,
-    documents_dir: PathLike | None = None,
+    documents_dir: _PathLike | None = None,
     known_ids: Mapping[str, str] | None = None,
-    progress: Progress | None = None,
+    progress: _Progress | None = None,
 ) -> Batch:
     """The Batch in seed files. Raises SeedValidationFailed listing every problem found."""
     result = validate(paths, documents_dir=documents_dir, known_ids=known_ids, progress=progress)
@@ -99,7 +99,7 @@ def read_batch(
     return result.batch
 
 
-def from_graphml(path: PathLike) -> Batch:
+def from_graphml(path: _PathLike) -> Batch:
     """The Batch in a GraphML file written by `to_graphml`. Raises SeedValidationFailed."""
     return read_batch(path)
 
@@ -107,7 +107,7 @@ def from_graphml(path: PathLike) -> Batch:
 class _Library:
     """The documents folder of each seed file: the one given, or `documents/` beside it."""
 
-    def __init__(self, documents_dir: PathLike | None):
+    def __init__(self, documents_dir: _PathLike | None):
         self.given = documents_dir
         self.errors: list[SeedFileError] = []
         self._folders: dict[Path | None, Documents] = {}
@@ -143,12 +143,12 @@ class _Reference:
 class _Run:
     """The state of one validation: records by key, where each was first seen, problems."""
 
-    def __init__(self, known_ids: Mapping[str, str], progress: Progress | None):
+    def __init__(self, known_ids: Mapping[str, str], progress: _Progress | None):
         self.known_ids = known_ids
         self.progress = progress
         self.rows = 0
         self.errors: list[SeedFileError] = []
-        self.records: dict[str, dict[str, Record]] = {name: {} for name in MODELS}
+        self.records: dict[str, dict[str, _Record]] = {name: {} for name in MODELS}
         self.seen: dict[str, dict[str, tuple[str, int | None]]] = {name: {} for name in MODELS}
         self.formats: dict[str, str] = {}
         self.references: list[_Reference] = []
@@ -178,7 +178,7 @@ class _Run:
             field = f"{row.place}: {field}" if field else row.place
         self.errors.append(SeedFileError(shown, row.line, field, problem))
 
-    def _record(self, shown: str, row: Row) -> Record | None:
+    def _record(self, shown: str, row: Row) -> _Record | None:
         model = MODELS[row.record_type]
         controls = list(_control_characters(row.fields))
         for loc, problem in controls:
@@ -225,7 +225,7 @@ class _Run:
         self.references.append(reference)
 
     def _check_sources(
-        self, shown: str, row: Row, record: Record | None, documents: Documents
+        self, shown: str, row: Row, record: _Record | None, documents: Documents
     ) -> None:
         """Look each quote up in its document, also for a row that is otherwise invalid."""
         sources = record.sources if record is not None else _valid_sources(row.fields)
@@ -239,7 +239,7 @@ class _Run:
 
     # -- merging -----------------------------------------------------------------------------
 
-    def _merge(self, shown: str, row: Row, record: Record) -> None:
+    def _merge(self, shown: str, row: Row, record: _Record) -> None:
         key = record.key if isinstance(record, Relation) else record.id
         table = self.records[row.record_type]
         previous = table.get(key)
@@ -268,7 +268,7 @@ class _Run:
         return False
 
     def _conflict(
-        self, record_type: str, key: str, name: str, previous: Record, record: Record, shown: str
+        self, record_type: str, key: str, name: str, previous: _Record, record: _Record, shown: str
     ) -> str:
         first = _place(*self.seen[record_type][key], shown)
         what = f"relation {key}" if record_type == "relation" else f"id {key!r}"
@@ -455,7 +455,7 @@ def _valid_sources(fields: dict[str, Any]) -> list[Source | None]:
     return valid
 
 
-def _differing_fields(previous: Record, record: Record) -> list[str]:
+def _differing_fields(previous: _Record, record: _Record) -> list[str]:
     return [
         name
         for name in type(record).model_fields

@@ -5,23 +5,25 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import typing
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import click
 
 from mapper.errors import MapperError, SeedValidationFailed
-from mapper.model import Sector
-from mapper.service import (
-    ACTOR_RELATION_TYPES,
-    DEFAULT_PERMUTATIONS,
-    MapperService,
-    Scope,
-    open_service,
-)
+from mapper.filters import options
+from mapper.model import Language, Sector, SizeMeasure
+from mapper.results import Brokerage, Brokers, Connections, Funding, Gaps, Mixing, Suggestion
+from mapper.service import DEFAULT_PERMUTATIONS, MapperService, Scope, open_service
 
-__all__ = ["cli"]
+__all__ = [
+    "cli",
+    "filter_options",
+    "scope_options",
+]
 
 
 def _fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -59,7 +61,9 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+_json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON instead of a table."
+)
 
 
 @click.group()
@@ -80,7 +84,7 @@ def cli(ctx: click.Context, store: str | None) -> None:
 
 
 @cli.command()
-@json_option
+@_json_option
 @click.pass_context
 @_fail_cleanly
 def info(ctx: click.Context, as_json: bool) -> None:
@@ -135,45 +139,70 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
 # -- shared options ------------------------------------------------------------------------
 
-SECTORS = [sector.value for sector in Sector]
+_SECTORS = [sector.value for sector in Sector]
 
 
-def scope_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--region, --year-from, --year-to, --relation-type, --no-shared: the actor graph's scope.
-
-    The command receives them as one `scope` keyword argument."""
-
-    @click.option("--region", default=None, help="Only this county, e.g. 'Skåne län'.")
-    @click.option("--year-from", type=int, default=None, help="Only links active from this year.")
-    @click.option("--year-to", type=int, default=None, help="Only links active up to this year.")
-    @click.option(
-        "--relation-type",
-        "relation_types",
-        multiple=True,
-        type=click.Choice(list(ACTOR_RELATION_TYPES)),
-        help="A direct relation that links two actors (repeatable); default all four.",
+def _click_option(name: str, kind: Any, default: Any, details: Any) -> Callable:
+    """One filter (mapper.filters) as a click option: `--year-from`, `--relation-type`
+    (repeatable), `--no-shared` for a filter that is on by default."""
+    flag = (details.cli or name).replace("_", "-")
+    if kind is bool:
+        return click.option(
+            f"--no-{flag}",
+            name,
+            is_flag=True,
+            help=f"Do not {details.description[0].lower()}{details.description[1:]}.",
+        )
+    members = [arg for arg in typing.get_args(kind) if arg is not type(None)] or [kind]
+    value_type, multiple = members[0], False
+    if typing.get_origin(value_type) is tuple:
+        value_type, multiple = typing.get_args(value_type)[0], True
+    if isinstance(value_type, type) and issubclass(value_type, Enum):
+        value_type = click.Choice([member.value for member in value_type])
+    return click.option(
+        f"--{flag}",
+        name,
+        type=value_type,
+        multiple=multiple,
+        default=None,
+        help=details.description.replace("`", "'") + ".",
     )
-    @click.option(
-        "--no-shared",
-        "no_shared",
-        is_flag=True,
-        help="Do not link actors that only share a collaboration.",
-    )
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:  # the scope is checked here, once
-            kwargs["scope"] = Scope(
-                relation_types=kwargs.pop("relation_types") or None,
-                shared_collaborations=not kwargs.pop("no_shared"),
-                region=kwargs.pop("region"),
-                year_from=kwargs.pop("year_from"),
-                year_to=kwargs.pop("year_to"),
-            )
-        except MapperError as error:
-            raise click.ClickException(str(error)) from None
-        return command(*args, **kwargs)
 
-    return wrapper
+
+def filter_options(filter_set: type) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options a filter set declares (mapper.filters); the command receives the filter set,
+    checked once, as one keyword argument named after it in lower case (`scope`)."""
+    declared = options(filter_set)
+    keyword = filter_set.__name__.lower()
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {}
+            for name, kind, default, _ in declared:
+                value = kwargs.pop(name)
+                if kind is bool:
+                    value = not value if default else value
+                values[name] = value or None if isinstance(value, tuple) else value
+            try:
+                kwargs[keyword] = filter_set(**values)
+            except MapperError as error:
+                raise click.ClickException(str(error)) from None
+            return command(*args, **kwargs)
+
+        for declaration in reversed(declared):
+            wrapper = _click_option(*declaration)(wrapper)
+        return wrapper
+
+    return decorate
+
+
+scope_options = filter_options(Scope)
+
+
+def _count(value: float) -> int | float:
+    """A weight as the count it is (`2`, not `2.0`)."""
+    return int(value) if float(value).is_integer() else value
 
 
 def _number(value: Any) -> str:
@@ -186,10 +215,10 @@ def _number(value: Any) -> str:
 
 # -- seed files ------------------------------------------------------------------------------
 
-seed_paths = click.argument(
+_seed_paths = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
 )
-documents_option = click.option(
+_documents_option = click.option(
     "--documents",
     "documents",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -199,8 +228,8 @@ documents_option = click.option(
 
 
 @cli.command()
-@seed_paths
-@documents_option
+@_seed_paths
+@_documents_option
 @click.pass_context
 @_fail_cleanly
 def validate(ctx: click.Context, paths: tuple[Path, ...], documents: Path | None) -> None:
@@ -219,8 +248,8 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], documents: Path | None
 
 
 @cli.command()
-@seed_paths
-@documents_option
+@_seed_paths
+@_documents_option
 @click.pass_context
 @_fail_cleanly
 def load(ctx: click.Context, paths: tuple[Path, ...], documents: Path | None) -> None:
@@ -291,7 +320,7 @@ def export(ctx: click.Context, format: str, out: Path) -> None:
     show_default=True,
     help="...and a ratio below which a pair is a gap.",
 )
-@json_option
+@_json_option
 @click.pass_context
 @_fail_cleanly
 def gaps(
@@ -304,57 +333,59 @@ def gaps(
     as_json: bool,
 ) -> None:
     """Sector pairs with fewer links than chance, given every actor's number of links."""
-    result = _service(ctx).gaps(
+    answer = _service(ctx).gaps(
         scope, permutations=permutations, seed=seed, alpha=alpha, ratio_threshold=ratio_threshold
     )
     if as_json:
-        _echo_json(result)
+        _echo_json(answer)
         return
+    result = Gaps.model_validate(answer)
     rows = [
         {
-            "sectors": " - ".join(pair["sectors"]),
-            "observed": pair["observed"],
-            "expected": _number(pair["expected"]),
-            "ratio": _number(pair["ratio"]),
-            "z": _number(pair["z"]),
-            "null 95%": f"{_number(pair['null_low'])}-{_number(pair['null_high'])}",
-            "p fewer": _number(pair["p_value"]),
-            "p more": _number(pair["p_value_more"]),
-            "p_adjusted": _number(pair["p_adjusted"]),
-            "gap": "GAP" if pair["gap"] else "",
+            "sectors": " - ".join(pair.sectors),
+            "observed": pair.observed,
+            "expected": _number(pair.expected),
+            "ratio": _number(pair.ratio),
+            "z": _number(pair.z),
+            "null 95%": f"{_number(pair.null_low)}-{_number(pair.null_high)}",
+            "p fewer": _number(pair.p_value),
+            "p more": _number(pair.p_value_more),
+            "p_adjusted": _number(pair.p_adjusted),
+            "gap": "GAP" if pair.gap else "",
         }
-        for pair in result["pairs"]
+        for pair in result.pairs
     ]
     click.echo(_table(rows, list(rows[0])))
     click.echo(
         "expected, z, null 95% and both p: one null model, the sectors shuffled among actors of\n"
         "similar degree; p_adjusted: 'p fewer', Benjamini-Hochberg adjusted over the pairs."
     )
-    if result["isolated_actors"]:
-        click.echo(f"isolated actors: {', '.join(result['isolated_actors'])}")
+    if result.isolated_actors:
+        click.echo(f"isolated actors: {', '.join(result.isolated_actors)}")
 
 
 @cli.command()
 @scope_options
-@json_option
+@_json_option
 @click.pass_context
 @_fail_cleanly
 def mixing(ctx: click.Context, scope: Scope, as_json: bool) -> None:
     """Links between and within sectors, their density, and the E-I index."""
-    result = _service(ctx).mixing(scope)
+    answer = _service(ctx).mixing(scope)
     if as_json:
-        _echo_json(result)
+        _echo_json(answer)
         return
+    result = Mixing.model_validate(answer)
     rows = [
         {
             "sector": a,
-            **{b: result["links"][a][b] for b in SECTORS},
-            "E-I": _number(result["ei_index"][a]),
+            **{b: result.links[a][b] for b in _SECTORS},
+            "E-I": _number(result.ei_index[a]),
         }
-        for a in SECTORS
+        for a in _SECTORS
     ]
-    click.echo(_table(rows, ["sector", *SECTORS, "E-I"]))
-    click.echo(f"overall E-I index: {_number(result['ei_index_overall'])}")
+    click.echo(_table(rows, ["sector", *_SECTORS, "E-I"]))
+    click.echo(f"overall E-I index: {_number(result.ei_index_overall)}")
 
 
 @cli.command()
@@ -366,34 +397,33 @@ def mixing(ctx: click.Context, scope: Scope, as_json: bool) -> None:
     default=None,
     help="Estimate betweenness from this many sampled actors (default: exact where it fits).",
 )
-@json_option
+@_json_option
 @click.pass_context
 @_fail_cleanly
-def brokers(
-    ctx: click.Context, scope: Scope, top: int, sample: int | None, as_json: bool
-) -> None:
+def brokers(ctx: click.Context, scope: Scope, top: int, sample: int | None, as_json: bool) -> None:
     """Actors that connect sectors: cross-sector betweenness and brokerage roles."""
-    result = _service(ctx).brokers(scope, top=top, sample=sample)
+    answer = _service(ctx).brokers(scope, top=top, sample=sample)
     if as_json:
-        _echo_json(result)
+        _echo_json(answer)
         return
+    result = Brokers.model_validate(answer)
     rows = [
         {
-            "actor": b["actor"],
-            "sector": b["sector"],
-            "cross_sector": _number(b["cross_sector_betweenness"]),
-            "betweenness": _number(b["betweenness"]),
-            **b["brokerage"],
+            "actor": b.actor,
+            "sector": b.sector,
+            "cross_sector": _number(b.cross_sector_betweenness),
+            "betweenness": _number(b.betweenness),
+            **b.brokerage.model_dump(),
         }
-        for b in result["brokers"]
+        for b in result.brokers
     ]
-    roles = list(result["brokers"][0]["brokerage"]) if rows else []
+    roles = list(Brokerage.model_fields)
     click.echo(_table(rows, ["actor", "sector", "cross_sector", "betweenness", *roles]))
-    if result["exact"]:
-        click.echo(f"exact: shortest paths from all {result['actors']} actors")
+    if result.exact:
+        click.echo(f"exact: shortest paths from all {result.actors} actors")
     else:
         click.echo(
-            f"estimated: shortest paths from {result['sources']} of {result['actors']} actors, "
+            f"estimated: shortest paths from {result.sources} of {result.actors} actors, "
             "sampled (--sample sets how many)"
         )
 
@@ -404,7 +434,7 @@ def brokers(
 @scope_options
 @click.option("-k", "k", default=3, show_default=True, help="How many paths.")
 @click.option("--max-hops", default=4, show_default=True)
-@json_option
+@_json_option
 @click.pass_context
 @_fail_cleanly
 def path(
@@ -428,58 +458,59 @@ def path(
 
 
 @cli.command()
-@click.argument("sector_a", type=click.Choice(SECTORS))
-@click.argument("sector_b", type=click.Choice(SECTORS))
+@click.argument("sector_a", type=click.Choice(_SECTORS))
+@click.argument("sector_b", type=click.Choice(_SECTORS))
 @scope_options
 @click.option("--limit", default=50, show_default=True)
-@json_option
+@_json_option
 @click.pass_context
 @_fail_cleanly
 def connections(
     ctx: click.Context, sector_a: str, sector_b: str, scope: Scope, limit: int, as_json: bool
 ) -> None:
     """The links that join two sectors, strongest first, with the collaborations behind them."""
-    result = _service(ctx).connections(sector_a, sector_b, scope, limit=limit)
+    answer = _service(ctx).connections(sector_a, sector_b, scope, limit=limit)
     if as_json:
-        _echo_json(result)
+        _echo_json(answer)
         return
+    result = Connections.model_validate(answer)
     rows = [
         {
-            "from": link["actors"][0]["actor"],
-            "to": link["actors"][1]["actor"],
-            "weight": link["weight"],
-            "through": ", ".join([*link["collaborations"], *link["relations"]]),
+            "from": link.actors[0].actor,
+            "to": link.actors[1].actor,
+            "weight": _count(link.weight),
+            "through": ", ".join([*link.collaborations, *link.relations]),
         }
-        for link in result["links"]
+        for link in result.links
     ]
     click.echo(_table(rows, ["from", "to", "weight", "through"]))
-    click.echo(f"{result['total']} link(s) in all")
+    click.echo(f"{result.total} link(s) in all")
 
 
 @cli.command()
 @click.argument("actor_id")
 @scope_options
 @click.option("-k", "k", default=10, show_default=True)
-@json_option
+@_json_option
 @click.pass_context
 @_fail_cleanly
 def suggest(ctx: click.Context, actor_id: str, scope: Scope, k: int, as_json: bool) -> None:
     """Actors in other sectors that ACTOR_ID could partner with, and why."""
-    result = _service(ctx).suggestions(actor_id, scope, k=k)
+    answer = _service(ctx).suggestions(actor_id, scope, k=k)
     if as_json:
-        _echo_json(result)
+        _echo_json(answer)
         return
     rows = [
         {
-            "actor": s["actor"],
-            "sector": s["sector"],
-            "score": _number(s["score"]),
-            "adamic_adar": _number(s["parts"]["adamic_adar"]),
-            "region": _number(s["parts"]["shared_region"]),
-            "funders": _number(s["parts"]["shared_funders"]),
-            "via": ", ".join(s["common_neighbours"]),
+            "actor": s.actor,
+            "sector": s.sector,
+            "score": _number(s.score),
+            "adamic_adar": _number(s.parts.adamic_adar),
+            "region": _number(s.parts.shared_region),
+            "funders": _number(s.parts.shared_funders),
+            "via": ", ".join(s.common_neighbours),
         }
-        for s in result
+        for s in map(Suggestion.model_validate, answer)
     ]
     click.echo(
         _table(rows, ["actor", "sector", "score", "adamic_adar", "region", "funders", "via"])
@@ -489,25 +520,25 @@ def suggest(ctx: click.Context, actor_id: str, scope: Scope, k: int, as_json: bo
 @cli.command()
 @click.option("--year-from", type=int, default=None)
 @click.option("--year-to", type=int, default=None)
-@json_option
+@_json_option
 @click.pass_context
 @_fail_cleanly
 def funding(ctx: click.Context, year_from: int | None, year_to: int | None, as_json: bool) -> None:
     """FUNDS amounts from each funder sector to each recipient sector, by year."""
-    result = _service(ctx).funding(year_from=year_from, year_to=year_to)
+    answer = _service(ctx).funding(year_from=year_from, year_to=year_to)
     if as_json:
-        _echo_json(result)
+        _echo_json(answer)
         return
     rows = [
         {
-            "from": flow["funder_sector"],
-            "to": flow["recipient_sector"],
-            "year": flow["year"],
-            "amount": _number(flow["amount"]),
-            "currency": flow["currency"],
-            "relations": flow["count"],
+            "from": flow.funder_sector,
+            "to": flow.recipient_sector,
+            "year": flow.year,
+            "amount": _number(flow.amount),
+            "currency": flow.currency,
+            "relations": flow.count,
         }
-        for flow in result["flows"]
+        for flow in Funding.model_validate(answer).flows
     ]
     click.echo(_table(rows, ["from", "to", "year", "amount", "currency", "relations"]))
 
@@ -524,18 +555,20 @@ def funding(ctx: click.Context, year_from: int | None, year_to: int | None, as_j
     help="The HTML file to write; it opens in a browser with no server and no internet.",
 )
 @click.option("--gaps", "gaps", is_flag=True, help="The gap map (sector pairs) instead of actors.")
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@click.option(
+    "--lang", type=click.Choice([lang.value for lang in Language]), default="sv", show_default=True
+)
 @scope_options
 @click.option(
     "--sector",
     "sectors",
     multiple=True,
-    type=click.Choice(["public", "private", "civil_society", "academia"]),
+    type=click.Choice(_SECTORS),
     help="Only actors of this sector (repeatable; actor map only).",
 )
 @click.option(
     "--size-by",
-    type=click.Choice(["degree", "strength", "betweenness", "cross_sector_betweenness"]),
+    type=click.Choice([measure.value for measure in SizeMeasure]),
     default="degree",
     show_default=True,
     help="What node size shows (actor map only).",

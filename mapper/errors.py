@@ -3,8 +3,7 @@
     MapperError
     ├── NotFound
     │   ├── ActorNotFound
-    │   ├── CollaborationNotFound
-    │   └── RelationNotFound
+    │   └── CollaborationNotFound
     ├── InvalidBatch
     │   └── UnknownReference
     ├── SeedFileError             one problem at one place in one seed file
@@ -28,7 +27,6 @@ __all__ = [
     "LoadTooLarge",
     "MapperError",
     "NotFound",
-    "RelationNotFound",
     "SeedFileError",
     "SeedValidationFailed",
     "StoreCorrupt",
@@ -58,10 +56,6 @@ class ActorNotFound(NotFound):
 
 class CollaborationNotFound(NotFound):
     kind = "collaboration"
-
-
-class RelationNotFound(NotFound):
-    kind = "relation"
 
 
 class InvalidBatch(MapperError):

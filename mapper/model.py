@@ -19,27 +19,34 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from mapper.regions import normalise_region
 
 __all__ = [
+    "ACTOR_RELATION_TYPES",
     "SECTOR_LABELS",
     "SUBSECTORS",
     "Actor",
     "ActorKind",
+    "ActorRelationType",
     "AnalysisRows",
     "ApplyReport",
     "Batch",
     "Collaboration",
     "CollaborationKind",
+    "Language",
     "Relation",
     "RelationType",
     "Role",
     "Sector",
+    "SizeMeasure",
+    "Slug",
     "Source",
+    "Subsector",
+    "Text",
     "TypeReport",
     "merge_sources",
     "slugify",
     "year_of",
 ]
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _DATE_PATTERN = re.compile(r"^\d{4}(-\d{2}-\d{2})?$")
 
 
@@ -82,6 +89,15 @@ class RelationType(StrEnum):
     COLLABORATES_WITH = "COLLABORATES_WITH"
 
 
+ACTOR_RELATION_TYPES: tuple[str, ...] = ("COLLABORATES_WITH", "FUNDS", "PART_OF", "MEMBER_OF")
+"""The relation types that link two actors directly (PARTICIPATES_IN links them through a
+collaboration)."""
+
+ActorRelationType = StrEnum(  # type: ignore[misc]
+    "ActorRelationType", {name: name for name in ACTOR_RELATION_TYPES}
+)
+
+
 class Role(StrEnum):
     LEAD = "lead"
     ORGANISER = "organiser"
@@ -111,6 +127,25 @@ SUBSECTORS: dict[str, str] = {
     "political_party": "a political party",
     "media": "a newspaper, magazine or broadcaster",
 }
+
+
+Subsector = StrEnum("Subsector", {name: name for name in SUBSECTORS})  # type: ignore[misc]
+
+
+class SizeMeasure(StrEnum):
+    """What the size of an actor on a map shows."""
+
+    DEGREE = "degree"
+    STRENGTH = "strength"
+    BETWEENNESS = "betweenness"
+    CROSS_SECTOR_BETWEENNESS = "cross_sector_betweenness"
+
+
+class Language(StrEnum):
+    """The languages of the maps' labels."""
+
+    SV = "sv"
+    EN = "en"
 
 
 def slugify(text: str) -> str:
@@ -172,7 +207,7 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
-Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=200)]
+Slug = Annotated[str, Field(pattern=_SLUG_PATTERN, max_length=200)]
 Text = Annotated[str, Field(min_length=1, max_length=100_000)]
 
 
@@ -376,6 +411,8 @@ class AnalysisRows:
     actor_names: list[str] = dc_field(default_factory=list)
     actor_sectors: list[str] = dc_field(default_factory=list)
     actor_regions: list[str | None] = dc_field(default_factory=list)
+    # the fields a scope can keep actors by (filters.ACTOR_ATTRIBUTES): name -> one value per actor
+    actor_attributes: dict[str, list[Any]] = dc_field(default_factory=dict)
     collaboration_ids: list[str] = dc_field(default_factory=list)
     collaboration_regions: list[str | None] = dc_field(default_factory=list)
     collaboration_starts: list[int | None] = dc_field(default_factory=list)

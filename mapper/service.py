@@ -19,14 +19,9 @@ import networkx as nx
 import numpy as np
 
 from ingest import ValidationResult, read_batch, to_gexf, to_graphml, to_kumu, validate, write_csv
-from mapper._gc import thaw
-from mapper.analysis._shared import (
-    SECTORS,
-    check_region,
-    check_relation_types,
-    check_years,
-)
-from mapper.analysis.actor_graph import ACTOR_RELATION_TYPES, actor_graph
+from ingest.files import READERS
+from mapper.analysis._shared import SECTORS
+from mapper.analysis.actor_graph import actor_graph
 from mapper.analysis.brokers import betweenness, brokers, cross_sector_betweenness
 from mapper.analysis.compact import (
     CompactGraph,
@@ -35,81 +30,32 @@ from mapper.analysis.compact import (
     sector_region_groups,
 )
 from mapper.analysis.funding import funding
-from mapper.analysis.gaps import DEFAULT_PERMUTATIONS, gaps
+from mapper.analysis.gaps import gaps
 from mapper.analysis.mixing import mixing
 from mapper.analysis.paths import connections, shortest_paths
 from mapper.analysis.suggestions import suggest_partners
 from mapper.errors import ActorNotFound, CollaborationNotFound, InvalidParameter
-from mapper.model import Actor, ApplyReport, Collaboration, Relation, Sector
+from mapper.filters import DEFAULT_PERMUTATIONS, LIMITS, ActorFilter, CollaborationFilter, Scope
+from mapper.memory import thaw
+from mapper.model import Actor, ApplyReport, Collaboration, Language, Relation, Sector, SizeMeasure
 from mapper.settings import Settings, open_store
-from mapper.stores.base import Counts, GraphStore, Page
-from visualize.actor_map import (
-    AGGREGATE_THRESHOLD,
-    SIZE_MEASURES,
-    render_actor_map,
-)
+from mapper.stores.base import Counts, GraphStore, Page, RemoteStore
+from visualize.actor_map import AGGREGATE_THRESHOLD, render_actor_map
 from visualize.gap_map import render_gap_map
 
 __all__ = [
-    "ACTOR_RELATION_TYPES",
+    "BETWEENNESS_BUDGET",
     "DEFAULT_PERMUTATIONS",
     "LIMITS",
+    "MAP_BETWEENNESS_BUDGET",
+    "SEED_SUFFIXES",
+    "ActorFilter",
+    "CollaborationFilter",
     "MapperService",
     "Scope",
     "StoreInfo",
     "open_service",
 ]
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The largest values a caller may ask for; beyond them a request is refused, not slow."""
-
-    page_size: int = 1000
-    depth: int = 3
-    max_hops: int = 6
-    paths: int = 20
-    permutations: int = 2000
-    top: int = 500
-
-
-LIMITS = Limits()
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What part of the ecosystem an analysis looks at: the actor graph's parameters.
-
-    Checked and normalised once, when it is made at the edge (API dependency, CLI options):
-    the region becomes its county's name, the relation types a sorted tuple (None: all four),
-    and the years a range within 1800..2200. Raises InvalidParameter naming the bad field, so
-    every Scope that exists is a valid one, and two that mean the same are equal.
-
-    >>> Scope(region="12", relation_types=("FUNDS", "COLLABORATES_WITH"))
-    Scope(relation_types=('COLLABORATES_WITH', 'FUNDS'), shared_collaborations=True, \
-region='Skåne län', year_from=None, year_to=None)
-    """
-
-    relation_types: tuple[str, ...] | None = None
-    shared_collaborations: bool = True
-    region: str | None = None
-    year_from: int | None = None
-    year_to: int | None = None
-
-    def __post_init__(self) -> None:
-        types = self.relation_types
-        if types is not None:
-            if isinstance(types, str):
-                types = (types,)
-            types = tuple(sorted(check_relation_types(types)))
-            types = None if types == tuple(sorted(ACTOR_RELATION_TYPES)) else types
-        for name in ("year_from", "year_to"):
-            value = getattr(self, name)
-            if value is not None:
-                _within(name, value, 1800, 2200)
-        check_years(self.year_from, self.year_to)
-        object.__setattr__(self, "relation_types", types)
-        object.__setattr__(self, "region", check_region(self.region or None))
 
 
 class _StoredIds(Mapping[str, str]):
@@ -152,11 +98,18 @@ class _StoredIds(Mapping[str, str]):
         return [(node, data["node_type"]) for node, data in self.store.snapshot().nodes(data=True)]
 
 
+SEED_SUFFIXES: tuple[str, ...] = tuple(READERS)
+"""The file suffixes `load` and `validate` read (a folder gives its CSV, JSON and JSONL files)."""
+
+
 @dataclass
 class StoreInfo:
+    """Which store is in use, where, what it runs (servers only) and what it holds."""
+
     kind: str
     location: str
     counts: Counts
+    server: str | None = None
 
 
 _CACHE_SIZE = 64
@@ -192,28 +145,21 @@ class MapperService:
     # -- records -----------------------------------------------------------------------------
 
     def info(self) -> StoreInfo:
-        kind = "neo4j" if type(self.store).__name__ == "Neo4jStore" else "embedded"
-        return StoreInfo(kind=kind, location=self.store.location, counts=self.store.counts())
+        store = self.store
+        server = store.server_version() if isinstance(store, RemoteStore) else None
+        return StoreInfo(store.kind, store.location, store.counts(), server)
 
     def actor(self, actor_id: str) -> Actor:
         """Raises ActorNotFound."""
         return self.store.get_actor(actor_id)
 
     def actors(
-        self,
-        *,
-        sector: Sector | None = None,
-        kind: str | None = None,
-        region: str | None = None,
-        q: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
+        self, filters: ActorFilter | None = None, *, limit: int = 100, offset: int = 0
     ) -> Page:
+        """One page of the actors matching `filters`, ordered by id."""
         _within("limit", limit, 1, LIMITS.page_size)
         _within("offset", offset, 0, 10**9)
-        return self.store.list_actors(
-            sector=sector, kind=kind, region=region, q=q, limit=limit, offset=offset
-        )
+        return self.store.find(filters or ActorFilter(), limit=limit, offset=offset)
 
     def collaboration(self, collaboration_id: str) -> Collaboration:
         """Raises CollaborationNotFound."""
@@ -221,24 +167,19 @@ class MapperService:
 
     def collaborations(
         self,
+        filters: CollaborationFilter | None = None,
         *,
-        kind: str | None = None,
-        region: str | None = None,
-        year: int | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> Page:
+        """One page of the collaborations matching `filters`, ordered by id."""
         _within("limit", limit, 1, LIMITS.page_size)
         _within("offset", offset, 0, 10**9)
-        return self.store.list_collaborations(
-            kind=kind, region=region, year=year, limit=limit, offset=offset
-        )
+        return self.store.find(filters or CollaborationFilter(), limit=limit, offset=offset)
 
     def relations(self, record_id: str) -> list[Relation]:
         """Every relation from or to an actor or collaboration, ordered by key."""
-        outgoing = self.store.list_relations(source=record_id)
-        incoming = self.store.list_relations(target=record_id)
-        return sorted({r.key: r for r in outgoing + incoming}.values(), key=lambda r: r.key)
+        return self.store.relations(record_id)
 
     def neighbours(
         self, actor_id: str, *, depth: int = 1, limit: int = 100, offset: int = 0
@@ -311,7 +252,7 @@ class MapperService:
         with self._cache_lock:
             if self._cache_generation != generation:
                 self._cache.clear()
-                thaw()  # the dropped analyses were frozen when built (mapper._gc)
+                thaw()  # the dropped analyses were frozen when built (mapper.memory)
                 self._cache_generation = generation
             if key in self._cache:
                 self._cache.move_to_end(key)
@@ -343,7 +284,7 @@ class MapperService:
         Raises InvalidParameter naming a bad field."""
 
         def compute() -> CompactGraph:
-            return compact_graph_from_rows(self._rows(), **vars(scope))
+            return compact_graph_from_rows(self._rows(), **scope.graph_options())
 
         return self._cached(("compact", scope), compute)
 
@@ -351,7 +292,7 @@ class MapperService:
         """The actor graph of `scope` (frozen). Raises InvalidParameter naming a bad field."""
 
         def compute() -> nx.Graph:
-            return nx.freeze(actor_graph(self.snapshot(), **vars(scope)))
+            return nx.freeze(actor_graph(self.snapshot(), **scope.graph_options()))
 
         return self._cached(("actor_graph", scope), compute)
 
@@ -478,9 +419,7 @@ class MapperService:
             C = C.subgraph(np.isin(C.sectors, [i for i, s in enumerate(SECTORS) if s in sectors]))
         query = {**vars(scope), "sector": list(sectors)}
         if len(C) > AGGREGATE_THRESHOLD:  # counted on the compact graph: no networkx graph
-            groups = self._cached(
-                ("map-groups", scope, sectors), lambda: sector_region_groups(C)
-            )
+            groups = self._cached(("map-groups", scope, sectors), lambda: sector_region_groups(C))
             return render_actor_map(
                 None, groups=groups, lang=lang, size_by=size_by, query=query, api_base=api_base
             )
@@ -543,10 +482,11 @@ class MapperService:
 
     @staticmethod
     def _check_map_options(lang: str, size_by: str) -> None:
-        if lang not in ("sv", "en"):
-            raise InvalidParameter("lang", f"{lang!r} is not a language; expected sv or en")
-        if size_by not in SIZE_MEASURES:
-            expected = ", ".join(SIZE_MEASURES)
+        if lang not in tuple(Language):
+            expected = ", ".join(Language)
+            raise InvalidParameter("lang", f"{lang!r} is not a language; expected {expected}")
+        if size_by not in tuple(SizeMeasure):
+            expected = ", ".join(SizeMeasure)
             raise InvalidParameter("size_by", f"{size_by!r} is not a measure; expected {expected}")
 
 

@@ -5,9 +5,9 @@ import itertools
 import networkx as nx
 import pytest
 
-from mapper.analysis.actor_graph import DEFAULT_RELATION_TYPES, actor_graph
-from mapper.model import Actor, Batch, Collaboration, Relation
-from mapper.stores.base import build_snapshot
+from mapper.analysis.actor_graph import actor_graph
+from mapper.model import ACTOR_RELATION_TYPES, Actor, Batch, Collaboration, Relation
+from mapper.stores.common import build_snapshot
 from mapper.stores.embedded import EmbeddedStore
 
 ACTORS = [
@@ -145,7 +145,7 @@ def test_relation_types_choose_the_direct_links():
     assert not A.has_edge("coompanion", "stadsmissionen")
     assert A.nodes["kth"]["funders"] == ["vinnova"]  # funders do not depend on relation_types
     assert weights(actor_graph(SNAPSHOT, relation_types=None)) == weights(actor_graph(SNAPSHOT))
-    assert set(DEFAULT_RELATION_TYPES) == {"COLLABORATES_WITH", "FUNDS", "PART_OF", "MEMBER_OF"}
+    assert set(ACTOR_RELATION_TYPES) == {"COLLABORATES_WITH", "FUNDS", "PART_OF", "MEMBER_OF"}
 
 
 def test_without_shared_collaborations_only_direct_relations_link():

@@ -6,7 +6,7 @@ import pytest
 
 from mapper.analysis.funding import funding
 from mapper.model import Actor, Collaboration, Relation
-from mapper.stores.base import build_snapshot
+from mapper.stores.common import build_snapshot
 
 SNAPSHOT = build_snapshot(
     [Actor(id="vinnova", name="Vinnova", sector="public"),

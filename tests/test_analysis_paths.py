@@ -9,7 +9,7 @@ from mapper.analysis.actor_graph import actor_graph
 from mapper.analysis.paths import connections, shortest_paths
 from mapper.errors import ActorNotFound
 from mapper.model import Actor, Collaboration, Relation
-from mapper.stores.base import build_snapshot
+from mapper.stores.common import build_snapshot
 
 SECTOR = {"kth": "academia", "lund": "academia", "vinnova": "public", "region-skane": "public",
           "ikea": "private", "impact-hub": "civil_society", "coompanion": "civil_society",

@@ -10,7 +10,7 @@ from mapper.analysis.actor_graph import actor_graph
 from mapper.analysis.suggestions import suggest_partners
 from mapper.errors import ActorNotFound
 from mapper.model import Actor, Relation
-from mapper.stores.base import build_snapshot
+from mapper.stores.common import build_snapshot
 
 STHLM = "Stockholms län"
 

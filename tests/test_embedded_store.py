@@ -30,7 +30,7 @@ def _run(code: str, *args: str) -> subprocess.CompletedProcess:
 def test_a_second_process_sees_what_the_first_committed(tmp_path):
     path = tmp_path / "map.db"
     with EmbeddedStore(path) as store:
-        store.upsert_actor(Actor(id="vinnova", name="Vinnova", sector="public"))
+        store.apply(Batch(actors=[Actor(id="vinnova", name="Vinnova", sector="public")]))
         reader = subprocess.Popen(
             [
                 sys.executable,
@@ -41,7 +41,7 @@ def test_a_second_process_sees_what_the_first_committed(tmp_path):
                     from mapper.stores.embedded import EmbeddedStore
                     store = EmbeddedStore(sys.argv[1])
                     for line in sys.stdin:
-                        print(sorted(a.id for a in store.list_actors().items), flush=True)
+                        print(sorted(store.snapshot()), flush=True)
                     """
                 ),
                 str(path),
@@ -53,7 +53,8 @@ def test_a_second_process_sees_what_the_first_committed(tmp_path):
         reader.stdin.write("\n")
         reader.stdin.flush()
         assert reader.stdout.readline().strip() == "['vinnova']"
-        store.upsert_actor(Actor(id="skr", name="Sveriges Kommuner och Regioner", sector="public"))
+        skr = Actor(id="skr", name="Sveriges Kommuner och Regioner", sector="public")
+        store.apply(Batch(actors=[skr]))
         reader.stdin.write("\n")
         reader.stdin.flush()
         assert reader.stdout.readline().strip() == "['skr', 'vinnova']"
@@ -64,14 +65,15 @@ def test_a_second_process_sees_what_the_first_committed(tmp_path):
 def test_the_snapshot_cache_sees_writes_from_another_process(tmp_path):
     path = tmp_path / "map.db"
     with EmbeddedStore(path) as store:
-        store.upsert_actor(Actor(id="vinnova", name="Vinnova", sector="public"))
+        store.apply(Batch(actors=[Actor(id="vinnova", name="Vinnova", sector="public")]))
         assert store.snapshot().number_of_nodes() == 1
         _run(
             """
             import sys
-            from mapper.model import Actor
+            from mapper.model import Actor, Batch
             from mapper.stores.embedded import EmbeddedStore
-            EmbeddedStore(sys.argv[1]).upsert_actor(Actor(id="skr", name="SKR", sector="public"))
+            skr = Actor(id="skr", name="SKR", sector="public")
+            EmbeddedStore(sys.argv[1]).apply(Batch(actors=[skr]))
             """,
             str(path),
         )
@@ -103,7 +105,7 @@ EmbeddedStore(sys.argv[1]).apply(Batch(actors=actors, relations=relations))
 def test_kill_9_in_the_middle_of_apply_leaves_the_file_as_it_was(tmp_path):
     path = tmp_path / "map.db"
     with EmbeddedStore(path) as store:
-        store.upsert_actor(Actor(id="vinnova", name="Vinnova", sector="public"))
+        store.apply(Batch(actors=[Actor(id="vinnova", name="Vinnova", sector="public")]))
     writer = subprocess.Popen(
         [sys.executable, "-c", _SLOW_WRITER, str(path)], stdout=subprocess.PIPE, text=True
     )
@@ -113,14 +115,14 @@ def test_kill_9_in_the_middle_of_apply_leaves_the_file_as_it_was(tmp_path):
     with EmbeddedStore(path) as store:
         counts = store.counts()
         assert (counts.actors, counts.relations) == (1, 0)
-        store.upsert_actor(Actor(id="skr", name="SKR", sector="public"))
+        store.apply(Batch(actors=[Actor(id="skr", name="SKR", sector="public")]))
         assert store.counts().actors == 2
 
 
 def test_readers_are_not_blocked_by_a_writer(tmp_path):
     path = tmp_path / "map.db"
     with EmbeddedStore(path) as store:
-        store.upsert_actor(Actor(id="vinnova", name="Vinnova", sector="public"))
+        store.apply(Batch(actors=[Actor(id="vinnova", name="Vinnova", sector="public")]))
     writer = subprocess.Popen(
         [sys.executable, "-c", _SLOW_WRITER, str(path)], stdout=subprocess.PIPE, text=True
     )
@@ -128,7 +130,7 @@ def test_readers_are_not_blocked_by_a_writer(tmp_path):
         assert writer.stdout.readline().strip() == "HALF-WAY"
         started = time.monotonic()
         with EmbeddedStore(path) as reader:
-            assert [a.id for a in reader.list_actors().items] == ["vinnova"]
+            assert sorted(reader.snapshot()) == ["vinnova"]
         assert time.monotonic() - started < 5
     finally:
         writer.kill()

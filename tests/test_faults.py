@@ -101,7 +101,7 @@ def test_kill_9_half_way_through_mapper_load_leaves_the_store_as_it_was(store, t
 
 @pytest.fixture
 def second_neo4j(tmp_path, neo4j_uri):  # neo4j_uri: skip (or fail under CI) as the others do
-    from neo4j_server import Neo4jTestServer
+    from tests.neo4j_server import Neo4jTestServer
 
     if os.environ.get("NEO4J_URI"):
         pytest.skip("stopping and restarting Neo4j needs the bundled test server")
@@ -116,7 +116,7 @@ def second_neo4j(tmp_path, neo4j_uri):  # neo4j_uri: skip (or fail under CI) as 
 @pytest.fixture
 def small_neo4j(neo4j_uri):  # neo4j_uri: skip (or fail under CI) as the others do
     """A Neo4j whose transactions may use only 10 MB, as a small server would for a big load."""
-    from neo4j_server import Neo4jTestServer
+    from tests.neo4j_server import Neo4jTestServer
 
     if os.environ.get("NEO4J_URI"):
         pytest.skip("a server with a small transaction memory needs the bundled test server")
@@ -126,6 +126,7 @@ def small_neo4j(neo4j_uri):  # neo4j_uri: skip (or fail under CI) as the others 
     server.stop()
 
 
+@pytest.mark.slow
 def test_a_load_too_large_for_one_neo4j_transaction_is_a_clear_error_and_changes_nothing(
     small_neo4j, tmp_path
 ):
@@ -159,11 +160,11 @@ def _until_ok(client: TestClient, path: str, seconds: float = 90) -> dict:
         time.sleep(0.5)
 
 
+@pytest.mark.slow
 @pytest.mark.neo4j
 def test_the_api_answers_503_while_neo4j_is_down_and_recovers_without_a_restart(second_neo4j):
-    from neo4j_server import Neo4jTestServer
-
     from mapper.stores.neo4j import Neo4jStore
+    from tests.neo4j_server import Neo4jTestServer
 
     servers, data_dir = second_neo4j
     uri = servers[0].uri

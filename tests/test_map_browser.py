@@ -293,8 +293,7 @@ def test_seed_data_maps_and_screenshots(tab: Page, seed_server: str):
 
 
 def test_a_10k_actor_map_opens_from_a_file_and_pans(tab: Page, tmp_path: Path):
-    from test_visualize import synthetic_actor_graph
-
+    from tests.test_visualize import synthetic_actor_graph
     from visualize import render_actor_map
 
     path = tmp_path / "large.html"

@@ -7,6 +7,7 @@ import random
 import re
 import time
 from collections import Counter
+from importlib import resources
 from pathlib import Path
 
 import networkx as nx
@@ -22,7 +23,7 @@ from mapper.model import SECTOR_LABELS, Actor, Batch, Collaboration, Relation, S
 from mapper.service import MapperService, Scope
 from mapper.stores.embedded import EmbeddedStore
 from visualize import actor_map, gap_map, layout
-from visualize._page import SECTOR_COLOURS, json_script, vis_assets
+from visualize._page import SECTOR_COLOURS, json_script, static, vis_assets
 from visualize.actor_map import render_actor_map
 from visualize.gap_map import ratio_colour, render_gap_map
 
@@ -118,9 +119,7 @@ def test_hostile_names_reach_the_page_only_as_escaped_json(sample_page):
 
 
 def test_the_map_script_never_writes_html_from_data():
-    from visualize._scripts import ACTOR_MAP_JS, GAP_MAP_JS
-
-    for script in (ACTOR_MAP_JS, GAP_MAP_JS):
+    for script in (static("actor-map.js"), static("gap-map.js")):
         assert "innerHTML" not in script
         assert "insertAdjacentHTML" not in script
         assert "document.write" not in script
@@ -159,6 +158,26 @@ def test_pyvis_bundles_a_standalone_vis_network():
     for name in ("DataSet", "DataView", "Network"):
         assert name in js
     assert ".vis-network" in css
+
+
+def test_the_static_files_ship_with_the_package_and_are_inlined(sample_page):
+    folder = resources.files("visualize").joinpath("static")
+    names = sorted(file.name for file in folder.iterdir() if file.name.endswith((".css", ".js")))
+    assert names == [
+        "actor-map.css",
+        "actor-map.js",
+        "base.css",
+        "common.js",
+        "gap-map.css",
+        "gap-map.js",
+    ]
+    gap_page = render_gap_map(*gap_result(A()))
+    for page, name in [(sample_page, "actor-map"), (gap_page, "gap-map")]:
+        assert f"<style>\n{static(name + '.css')}</style>" in page
+        assert f"<script>\n{static(name + '.js')}</script>" in page
+        for included in ("base.css", "common.js"):
+            assert folder.joinpath(included).read_text(encoding="utf-8") in page
+        assert "/* include" not in page
 
 
 @pytest.mark.parametrize("which", ["actor", "gap"])

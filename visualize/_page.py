@@ -1,4 +1,4 @@
-"""What every map page shares: inlined vis-network, escaped JSON data, colours, UI strings."""
+"""What every map page shares: inlined vis-network and static files, escaped JSON data, colours."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from mapper.model import SECTOR_LABELS, Sector
+from mapper.model import SECTOR_LABELS, Language, Sector
 
 __all__ = [
     "LANGS",
@@ -18,10 +18,11 @@ __all__ = [
     "json_script",
     "page",
     "sector_label",
+    "static",
     "vis_assets",
 ]
 
-LANGS = ("sv", "en")
+LANGS = tuple(lang.value for lang in Language)  # declared in mapper.model
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
 # deficiency. Yellow (#F0E442) is left out: it is unreadable on white.
@@ -43,6 +44,7 @@ _JSON_ESCAPES = {
 _JSON_UNSAFE = re.compile("[<>&\u2028\u2029]")
 _SCRIPT_END = re.compile(r"</script|<!--", re.IGNORECASE)
 _STYLE_END = re.compile(r"</style", re.IGNORECASE)
+_INCLUDE = re.compile(r"^ */\* include ([\w.-]+) \*/\n", re.MULTILINE)
 
 
 def check_lang(lang: str) -> str:
@@ -87,6 +89,21 @@ def vis_assets() -> tuple[str, str]:
     return js, css
 
 
+@cache
+def static(name: str) -> str:
+    """Our own CSS or JavaScript in `visualize/static/<name>`, as a page inlines it.
+
+    A line `/* include base.css */` is replaced by that file. Raises FileNotFoundError for a
+    missing file and RuntimeError for one that could end the page's `<script>` or `<style>` early.
+    """
+    text = resources.files("visualize").joinpath("static", name).read_text(encoding="utf-8")
+    if _SCRIPT_END.search(text) or _STYLE_END.search(text):
+        raise RuntimeError(
+            f"visualize/static/{name} cannot be inlined: it contains </script, <!-- or </style"
+        )
+    return _INCLUDE.sub(lambda match: static(match.group(1)), text)
+
+
 def page(*, title: str, lang: str, css: str, body: str, data: Any, script: str) -> str:
     """A complete, self-contained HTML document: no file or URL outside it is loaded."""
     vis_js, vis_css = vis_assets()
@@ -99,13 +116,13 @@ def page(*, title: str, lang: str, css: str, body: str, data: Any, script: str) 
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{html.escape(title)}</title>",
             f"<style>{vis_css}</style>",
-            f"<style>{css}</style>",
+            f"<style>\n{css}</style>",
             "</head>",
             "<body>",
             body,
             json_script("mapper-data", data),
             f"<script>{vis_js}</script>",
-            f"<script>{script}</script>",
+            f"<script>\n{script}</script>",
             "</body>",
             "</html>",
         ]

@@ -18,10 +18,9 @@ from typing import Any
 
 import networkx as nx
 
-from mapper.model import Sector
+from mapper.model import Sector, SizeMeasure
 from mapper.regions import COUNTY_NAMES
-from visualize._page import SECTOR_COLOURS, check_lang, page, sector_label
-from visualize._scripts import ACTOR_MAP_CSS, ACTOR_MAP_JS
+from visualize._page import SECTOR_COLOURS, check_lang, page, sector_label, static
 from visualize._strings import KIND_LABELS, MEASURE_LABELS, RELATION_LABELS, STRINGS
 from visualize.layout import aggregate, sector_layout
 
@@ -35,7 +34,7 @@ __all__ = [
 
 LAYOUT_THRESHOLD = 1_500
 AGGREGATE_THRESHOLD = 20_000
-SIZE_MEASURES = ("degree", "strength", "betweenness", "cross_sector_betweenness")
+SIZE_MEASURES = tuple(measure.value for measure in SizeMeasure)  # declared in mapper.model
 KIND_SHAPES: dict[str, str] = {
     "organisation": "dot",
     "department": "square",
@@ -89,9 +88,8 @@ def render_actor_map(
     data.update(_page_data(lang, size_by, query, api_base, n))
     body = _body(lang, size_by, query, data)
     title = STRINGS[lang]["actor_map_title"]
-    return page(
-        title=title, lang=lang, css=ACTOR_MAP_CSS, body=body, data=data, script=ACTOR_MAP_JS
-    )
+    css, script = static("actor-map.css"), static("actor-map.js")
+    return page(title=title, lang=lang, css=css, body=body, data=data, script=script)
 
 
 def _scores(

@@ -17,8 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mapper.model import Sector
-from visualize._page import SECTOR_COLOURS, check_lang, page, sector_label
-from visualize._scripts import GAP_MAP_CSS, GAP_MAP_JS
+from visualize._page import SECTOR_COLOURS, check_lang, page, sector_label, static
 from visualize._strings import STRINGS
 
 __all__ = ["RATIO_COLOURS", "ratio_colour", "render_gap_map"]
@@ -85,7 +84,8 @@ def render_gap_map(
     }
     body = _body(gaps_result, pairs, sector_counts, lang)
     title = STRINGS[lang]["gap_map_title"]
-    return page(title=title, lang=lang, css=GAP_MAP_CSS, body=body, data=data, script=GAP_MAP_JS)
+    css, script = static("gap-map.css"), static("gap-map.js")
+    return page(title=title, lang=lang, css=css, body=body, data=data, script=script)
 
 
 def _nodes(sector_counts: Mapping[str, int], lang: str) -> list[dict[str, Any]]:

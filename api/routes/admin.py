@@ -21,15 +21,19 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.app import ErrorOut
 from api.deps import ServiceDep
+from api.errors import ErrorOut
 from api.security import RequestRefused, WriteAccess, limited_request
-from ingest.files import READERS
 from mapper.errors import InvalidParameter, SeedFileError, SeedValidationFailed
 from mapper.model import TypeReport
-from mapper.service import MapperService
+from mapper.service import SEED_SUFFIXES, MapperService
 
-__all__ = ["MAX_FILES", "LoadReport", "router"]
+__all__ = [
+    "DOCUMENT_SUFFIX",
+    "MAX_FILES",
+    "LoadReport",
+    "router",
+]
 
 router = APIRouter(tags=["admin"])
 
@@ -171,8 +175,8 @@ def _file_name(filename: str | None) -> tuple[str, str | None]:
     if len(given.encode("utf-8")) > _MAX_NAME_BYTES:
         return shown, f"the file name is longer than {_MAX_NAME_BYTES} bytes; rename the file"
     suffix = Path(given).suffix.lower()
-    if suffix not in READERS and suffix != DOCUMENT_SUFFIX:
-        expected = ", ".join([*READERS, DOCUMENT_SUFFIX])
+    if suffix not in SEED_SUFFIXES and suffix != DOCUMENT_SUFFIX:
+        expected = ", ".join([*SEED_SUFFIXES, DOCUMENT_SUFFIX])
         return shown, f"cannot read {suffix or 'files without a suffix'!r}; expected {expected}"
     return given, None
 

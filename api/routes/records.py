@@ -7,18 +7,27 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from api.deps import ServiceDep
-from mapper.model import SECTOR_LABELS, Actor, Collaboration, CollaborationKind, Relation, Sector
+from api.deps import ActorFilterDep, CollaborationFilterDep, ServiceDep
+from mapper.model import SECTOR_LABELS, Actor, Collaboration, Relation, Sector
 from mapper.service import LIMITS
 
-__all__ = ["router"]
+__all__ = [
+    "ActorDetail",
+    "ActorPage",
+    "CollaborationDetail",
+    "CollaborationPage",
+    "Health",
+    "Neighbour",
+    "Neighbours",
+    "SectorOut",
+    "router",
+]
 
 router = APIRouter()
 
-IdPath = Annotated[str, Path(max_length=200, description="A record id, e.g. `vinnova`")]
-Limit = Annotated[int, Query(ge=1, le=LIMITS.page_size, description="Page size")]
-Offset = Annotated[int, Query(ge=0, le=10**9)]
-Region = Annotated[str | None, Query(max_length=200, description="A county name, e.g. `Skåne län`")]
+_IdPath = Annotated[str, Path(max_length=200, description="A record id, e.g. `vinnova`")]
+_Limit = Annotated[int, Query(ge=1, le=LIMITS.page_size, description="Page size")]
+_Offset = Annotated[int, Query(ge=0, le=10**9)]
 
 
 class ActorPage(BaseModel):
@@ -91,32 +100,26 @@ def health(service: ServiceDep) -> Health:
 
 @router.get("/actors", response_model=ActorPage, tags=["records"])
 def list_actors(
-    service: ServiceDep,
-    sector: Sector | None = None,
-    kind: Annotated[str | None, Query(pattern="^(organisation|department|funder|network)$")] = None,
-    region: Region = None,
-    q: Annotated[str | None, Query(max_length=200, description="Name or alias contains")] = None,
-    limit: Limit = 100,
-    offset: Offset = 0,
+    service: ServiceDep, filters: ActorFilterDep, limit: _Limit = 100, offset: _Offset = 0
 ) -> ActorPage:
-    """Actors ordered by id, filtered by sector, kind, region and a name search."""
-    page = service.actors(sector=sector, kind=kind, region=region, q=q, limit=limit, offset=offset)
+    """Actors ordered by id, filtered by sector, kind, subsector, region and a name search."""
+    page = service.actors(filters, limit=limit, offset=offset)
     return ActorPage(items=page.items, total=page.total, limit=limit, offset=offset)
 
 
 @router.get("/actors/{actor_id}", response_model=ActorDetail, tags=["records"])
-def read_actor(actor_id: IdPath, service: ServiceDep) -> ActorDetail:
+def read_actor(actor_id: _IdPath, service: ServiceDep) -> ActorDetail:
     """One actor and every relation from or to it."""
     return ActorDetail(actor=service.actor(actor_id), relations=service.relations(actor_id))
 
 
 @router.get("/actors/{actor_id}/neighbours", response_model=Neighbours, tags=["records"])
 def read_neighbours(
-    actor_id: IdPath,
+    actor_id: _IdPath,
     service: ServiceDep,
     depth: Annotated[int, Query(ge=1, le=LIMITS.depth)] = 1,
-    limit: Limit = 100,
-    offset: Offset = 0,
+    limit: _Limit = 100,
+    offset: _Offset = 0,
 ) -> Neighbours:
     """Actors within `depth` steps (a direct relation or a shared collaboration is one step),
     nearest first, then by id; `total` counts them all."""
@@ -133,22 +136,17 @@ def read_neighbours(
 
 @router.get("/collaborations", response_model=CollaborationPage, tags=["records"])
 def list_collaborations(
-    service: ServiceDep,
-    kind: CollaborationKind | None = None,
-    region: Region = None,
-    year: Annotated[int | None, Query(ge=1800, le=2200, description="Active that year")] = None,
-    limit: Limit = 100,
-    offset: Offset = 0,
+    service: ServiceDep, filters: CollaborationFilterDep, limit: _Limit = 100, offset: _Offset = 0
 ) -> CollaborationPage:
     """Collaborations ordered by id, filtered by kind, region and a year they were active."""
-    page = service.collaborations(kind=kind, region=region, year=year, limit=limit, offset=offset)
+    page = service.collaborations(filters, limit=limit, offset=offset)
     return CollaborationPage(items=page.items, total=page.total, limit=limit, offset=offset)
 
 
 @router.get(
     "/collaborations/{collaboration_id}", response_model=CollaborationDetail, tags=["records"]
 )
-def read_collaboration(collaboration_id: IdPath, service: ServiceDep) -> CollaborationDetail:
+def read_collaboration(collaboration_id: _IdPath, service: ServiceDep) -> CollaborationDetail:
     """One collaboration and every relation to it."""
     return CollaborationDetail(
         collaboration=service.collaboration(collaboration_id),

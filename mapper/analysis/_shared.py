@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from mapper.errors import InvalidParameter
-from mapper.model import Sector, year_of
-from mapper.regions import normalise_region
+from mapper.filters import check_region, check_relation_types, check_years
+from mapper.model import ACTOR_RELATION_TYPES, Sector, year_of
+
+__all__ = [
+    "ACTOR_RELATION_TYPES",
+    "SECTORS",
+    "check_count",
+    "check_region",
+    "check_relation_types",
+    "check_sector",
+    "check_years",
+    "collaboration_period",
+    "collaboration_periods",
+    "overlapping",
+    "overlaps",
+    "relation_period",
+    "relation_periods",
+    "sectors_of",
+]
 
 SECTORS: tuple[str, ...] = tuple(sector.value for sector in Sector)
-ACTOR_RELATION_TYPES: tuple[str, ...] = ("COLLABORATES_WITH", "FUNDS", "PART_OF", "MEMBER_OF")
-DEFAULT_RELATION_TYPES: tuple[str, ...] = ACTOR_RELATION_TYPES
 
 
 def check_sector(value: Any, name: str = "sector") -> str:
@@ -43,22 +57,6 @@ def check_count(name: str, value: Any, *, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise InvalidParameter(name, f"must be an integer >= {minimum}, got {value!r}")
     return value
-
-
-def check_years(year_from: int | None, year_to: int | None) -> None:
-    """Raise InvalidParameter when both years are given and `year_from` is after `year_to`."""
-    if year_from is not None and year_to is not None and year_from > year_to:
-        raise InvalidParameter("year_from", f"{year_from} is after year_to {year_to}")
-
-
-def check_region(region: str | None) -> str | None:
-    """The county `region` names, in any form `normalise_region` accepts; or None."""
-    if region is None:
-        return None
-    try:
-        return normalise_region(region)
-    except ValueError as error:
-        raise InvalidParameter("region", str(error)) from None
 
 
 def collaboration_period(attributes: dict) -> tuple[int | None, int | None]:
@@ -110,22 +108,3 @@ def overlapping(first, last, year_from, year_to) -> np.ndarray:
     if year_to is not None:
         keep &= ~(first > year_to)
     return keep
-
-
-def check_relation_types(relation_types: Iterable[str] | None) -> set[str]:
-    """The relation types as a set (None: the default); InvalidParameter names a type that does
-    not link two actors."""
-    if relation_types is None:
-        return set(DEFAULT_RELATION_TYPES)
-    if isinstance(relation_types, str):
-        relation_types = [relation_types]
-    types = {getattr(name, "value", name) for name in relation_types}
-    for name in sorted(types, key=str):
-        if name not in ACTOR_RELATION_TYPES:
-            raise InvalidParameter(
-                "relation_types",
-                f"{name!r} does not link two actors; expected any of "
-                f"{', '.join(ACTOR_RELATION_TYPES)} (PARTICIPATES_IN is covered by "
-                "shared_collaborations)"
-            )
-    return types

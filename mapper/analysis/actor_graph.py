@@ -25,6 +25,8 @@ Filters:
 - `region` (a county, e.g. "Skåne län"; any form `normalise_region` accepts) keeps only the
   collaborations in that county, and only the actors located in it or taking part in a kept
   collaboration. Links join kept actors only.
+- `attributes` (e.g. `{"subsector": "municipality"}`, from `Scope.actor_attributes()`) keeps only
+  the actors whose field of each name has the value, after the region.
 
 Kept actors without links are nodes of degree 0.
 """
@@ -32,16 +34,13 @@ Kept actors without links are nodes of degree 0.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from itertools import combinations
+from typing import Any
 
 import networkx as nx
 
-from mapper._gc import paused_gc
 from mapper.analysis._shared import (
-    ACTOR_RELATION_TYPES,
-    DEFAULT_RELATION_TYPES,
-    SECTORS,
     check_region,
     check_relation_types,
     check_years,
@@ -49,8 +48,9 @@ from mapper.analysis._shared import (
     overlaps,
     relation_period,
 )
+from mapper.memory import paused_gc
 
-__all__ = ["ACTOR_RELATION_TYPES", "DEFAULT_RELATION_TYPES", "SECTORS", "actor_graph"]
+__all__ = ["actor_graph"]
 
 _TAKES_PART = {"PARTICIPATES_IN", "FUNDS"}
 _NODE_FIELDS = ("sector", "name", "region", "kinds", "subsector")
@@ -59,19 +59,22 @@ _NODE_FIELDS = ("sector", "name", "region", "kinds", "subsector")
 def actor_graph(
     G,
     *,
-    relation_types: Iterable[str] | None = DEFAULT_RELATION_TYPES,
+    relation_types: Iterable[str] | None = None,
     shared_collaborations: bool = True,
     region: str | None = None,
     year_from: int | None = None,
     year_to: int | None = None,
+    attributes: Mapping[str, Any] | None = None,
 ) -> nx.Graph:
     """Return the actor graph of the snapshot `G` (see the module docstring).
 
-    `relation_types=None` means the default. Raises ValueError for a relation type that is not one
-    of ACTOR_RELATION_TYPES, a region that is not a county, or `year_from` after `year_to`.
+    `relation_types=None` means all of ACTOR_RELATION_TYPES. `attributes` keeps only the actors
+    whose field of each name has that value, e.g. `{"subsector": "municipality"}`. Raises
+    InvalidParameter for a relation type that is not one of ACTOR_RELATION_TYPES, a region that
+    is not a county, or `year_from` after `year_to`.
 
     >>> from mapper.model import Actor, Collaboration, Relation
-    >>> from mapper.stores.base import build_snapshot
+    >>> from mapper.stores.common import build_snapshot
     >>> G = build_snapshot(
     ...     [Actor(id="kth", name="KTH", sector="academia"),
     ...      Actor(id="vinnova", name="Vinnova", sector="public"),
@@ -92,14 +95,16 @@ def actor_graph(
     county = check_region(region)
     check_years(year_from, year_to)
     with paused_gc():
-        return _build(G, types, county, shared_collaborations, year_from, year_to)
+        return _build(G, types, county, shared_collaborations, year_from, year_to, attributes)
 
 
-def _build(G, types, county, shared_collaborations, year_from, year_to) -> nx.Graph:
+def _build(G, types, county, shared_collaborations, year_from, year_to, attributes) -> nx.Graph:
     actors = {node for node, kind in G.nodes(data="node_type") if kind == "actor"}
     collaborations = _kept_collaborations(G, county, year_from, year_to)
     participants = _participants(G, actors, collaborations)
     kept = _kept_actors(G, actors, participants, county)
+    for name, value in (attributes or {}).items():
+        kept = {actor for actor in kept if G.nodes[actor].get(name) == value}
     links = _direct_links(G, kept, types, year_from, year_to)
     if shared_collaborations:
         links = _shared_links(participants, kept, links)

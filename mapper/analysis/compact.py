@@ -14,8 +14,9 @@ the sparse product B·Bᵀ, and the direct relations are added as a sparse count
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -32,11 +33,13 @@ from mapper.analysis._shared import (
     relation_periods,
     sectors_of,
 )
+from mapper.errors import InvalidParameter
 from mapper.model import AnalysisRows
 
 __all__ = [
     "CompactGraph",
     "IndexedRows",
+    "Provenance",
     "compact_graph",
     "compact_graph_from_rows",
     "sector_region_groups",
@@ -172,6 +175,7 @@ class IndexedRows:
     actor_names: np.ndarray
     actor_sectors: np.ndarray
     actor_regions: np.ndarray
+    actor_attributes: dict[str, np.ndarray]  # filters.ACTOR_ATTRIBUTES: name -> values
     collaboration_ids: np.ndarray
     collaboration_regions: np.ndarray
     collaboration_first: np.ndarray  # float, nan = open
@@ -220,6 +224,10 @@ class IndexedRows:
                 [SECTORS.index(rows.actor_sectors[i]) for i in order], dtype=np.int8
             ),
             actor_regions=np.array([rows.actor_regions[i] for i in order], dtype=object),
+            actor_attributes={
+                name: np.array([values[i] for i in order], dtype=object)
+                for name, values in rows.actor_attributes.items()
+            },
             collaboration_ids=np.array(rows.collaboration_ids, dtype=object),
             collaboration_regions=np.array(rows.collaboration_regions, dtype=object),
             collaboration_first=collaboration_first,
@@ -245,11 +253,12 @@ def compact_graph_from_rows(
     region: str | None = None,
     year_from: int | None = None,
     year_to: int | None = None,
+    attributes: Mapping[str, Any] | None = None,
 ) -> CompactGraph:
     """The compact actor graph of `rows` for a scope, with the filters of `actor_graph()`.
 
-    Raises ValueError for a relation type that does not link two actors, a region that is not a
-    county, or `year_from` after `year_to`.
+    Raises InvalidParameter for a relation type that does not link two actors, a region that
+    is not a county, `year_from` after `year_to`, or an attribute the rows do not hold.
     """
     types = check_relation_types(relation_types)
     county = check_region(region)
@@ -266,6 +275,10 @@ def compact_graph_from_rows(
     if county is not None:
         kept = rows.actor_regions == county
         kept[actors] = True
+    for name, value in (attributes or {}).items():
+        if name not in rows.actor_attributes:
+            raise InvalidParameter(name, "is not an actor field the store's rows hold")
+        kept &= rows.actor_attributes[name] == value
     in_years = overlapping(rows.direct_first, rows.direct_last, year_from, year_to)
     direct = np.isin(rows.direct_type, [_TYPE_CODES[t] for t in types]) & in_years
     direct &= kept[rows.direct_source] & kept[rows.direct_target]
@@ -400,9 +413,7 @@ def _direct_weights(source: np.ndarray, target: np.ndarray, n: int) -> sp.csr_ar
 
 def _participation(rows: np.ndarray, columns: np.ndarray, n: int, width: int) -> sp.csr_array:
     """The 0/1 matrix with a 1 at each (row, column); a pair given twice counts once."""
-    B = sp.csr_array(
-        (np.ones(len(rows), dtype=np.int32), (rows, columns)), shape=(n, width)
-    )
+    B = sp.csr_array((np.ones(len(rows), dtype=np.int32), (rows, columns)), shape=(n, width))
     B.sum_duplicates()
     B.data[:] = 1
     B.sort_indices()

@@ -29,7 +29,7 @@ def funding(G, *, year_from: int | None = None, year_to: int | None = None) -> d
     Raises ValueError when `year_from` is after `year_to`.
 
     >>> from mapper.model import Actor, Collaboration, Relation
-    >>> from mapper.stores.base import build_snapshot
+    >>> from mapper.stores.common import build_snapshot
     >>> G = build_snapshot(
     ...     [Actor(id="vinnova", name="Vinnova", sector="public"),
     ...      Actor(id="coompanion", name="Coompanion", sector="civil_society")],

@@ -7,13 +7,13 @@ import numpy as np
 from mapper.analysis._shared import SECTORS, check_count
 from mapper.analysis.compact import compact_graph
 from mapper.errors import InvalidParameter
+from mapper.filters import DEFAULT_PERMUTATIONS
 
-__all__ = ["COMPILED_FROM", "DEFAULT_PERMUTATIONS", "gaps"]
+__all__ = ["COMPILED_FROM", "gaps"]
 
 # With ten sector pairs and a Benjamini-Hochberg adjustment, the smallest adjusted p-value that
 # P permutations can give is 10 / (P + 1): 200 permutations could never reach alpha = 0.05 with
 # a margin, 1000 can (0.01).
-DEFAULT_PERMUTATIONS = 1000
 
 _PAIRS = [(a, b) for i, a in enumerate(SECTORS) for b in SECTORS[i:]]
 # A Sidon set: the sum of two codes tells which unordered pair of sectors a link joins.

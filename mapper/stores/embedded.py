@@ -23,14 +23,8 @@ import networkx as nx
 import numpy as np
 import pydantic
 
-from mapper._gc import thaw
-from mapper.errors import (
-    ActorNotFound,
-    CollaborationNotFound,
-    RelationNotFound,
-    StoreCorrupt,
-    StoreUnavailable,
-)
+from mapper.errors import ActorNotFound, CollaborationNotFound, StoreCorrupt, StoreUnavailable
+from mapper.filters import ACTOR_ATTRIBUTES, ActorFilter, CollaborationFilter, Listing
 from mapper.model import (
     Actor,
     AnalysisRows,
@@ -38,25 +32,34 @@ from mapper.model import (
     Batch,
     Collaboration,
     Relation,
-    RelationType,
-    Sector,
     TypeReport,
     year_of,
 )
-from mapper.stores.base import (
-    Counts,
-    Page,
+from mapper.stores.base import Counts, Page
+from mapper.stores.common import (
+    SnapshotCache,
     StoredRecordInvalid,
+    batch_ids,
+    breadth_first,
+    changed_records,
     check_batch,
-    referenced_ids,
+    conditions,
     search_text,
-    snapshot_from_json,
 )
 
-__all__ = ["DEFAULT_PATH", "EmbeddedStore", "default_path"]
+__all__ = [
+    "DEFAULT_PATH",
+    "SCHEMA_NAME",
+    "SCHEMA_VERSION",
+    "EmbeddedStore",
+    "default_path",
+]
 
 _ACTOR_COLUMNS = ("ids", "names", "sectors", "regions")
-_ACTOR_ROWS = "SELECT id, json_extract(record, '$.name'), sector, region FROM actors"
+# The scope's actor-attribute filters read the record's field of that name (a declared name).
+_ACTOR_ROWS = "SELECT id, json_extract(record, '$.name'), sector, region{} FROM actors".format(
+    "".join(f", json_extract(record, '$.{name}')" for name in ACTOR_ATTRIBUTES)
+)
 _COLLABORATION_COLUMNS = ("ids", "regions", "starts", "ends")
 _COLLAB_ROWS = "SELECT id, region, start_year, end_year FROM collaborations"
 _RELATION_COLUMNS = ("types", "sources", "targets", "years", "starts", "ends", "keys")
@@ -71,9 +74,9 @@ FROM relations WHERE type != 'PARTICIPATES_IN'
 """
 
 
-def _columns(db: sqlite3.Connection, query: str, width: int) -> list[list]:
+def _columns(connection: sqlite3.Connection, query: str, width: int) -> list[list]:
     """The result of `query` as `width` column lists (numpy transposes 3x faster than zip)."""
-    found = db.execute(query).fetchall()
+    found = connection.execute(query).fetchall()
     if not found:
         return [[] for _ in range(width)]
     return np.array(found, dtype=object).T.tolist()
@@ -123,10 +126,10 @@ DROP INDEX IF EXISTS relations_target;
 """
 
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
-def _damaged(method: Callable[..., T]) -> Callable[..., T]:
+def _damaged(method: Callable[..., _T]) -> Callable[..., _T]:
     """Turn SQLite's errors and unreadable stored records into StoreCorrupt / StoreUnavailable.
 
     A file damaged after it was opened (or a record that no longer parses) then gives a clear
@@ -134,7 +137,7 @@ def _damaged(method: Callable[..., T]) -> Callable[..., T]:
     """
 
     @functools.wraps(method)
-    def wrapper(self: EmbeddedStore, *args: Any, **kwargs: Any) -> T:
+    def wrapper(self: EmbeddedStore, *args: Any, **kwargs: Any) -> _T:
         try:
             return method(self, *args, **kwargs)
         except sqlite3.OperationalError as error:
@@ -156,6 +159,28 @@ def default_path() -> Path:
 DEFAULT_PATH = default_path()
 
 
+# Each filter of ActorFilter / CollaborationFilter as an SQL condition on its :parameter.
+_WHERE: dict[type, dict[str, str]] = {
+    ActorFilter: {
+        "sector": "sector = :sector",
+        "kind": "instr(kinds, '|' || :kind || '|') > 0",
+        "subsector": "json_extract(record, '$.subsector') = :subsector",
+        "region": "region = :region",
+        "q": "search LIKE :q ESCAPE '\\'",
+    },
+    CollaborationFilter: {
+        "kind": "kind = :kind",
+        "region": "region = :region",
+        "year": ":year BETWEEN start_year AND end_year",
+    },
+}
+# where each kind of record is found (a table name from this closed set), and its model
+_TABLES: dict[type, tuple[str, type[Actor] | type[Collaboration]]] = {
+    ActorFilter: ("actors", Actor),
+    CollaborationFilter: ("collaborations", Collaboration),
+}
+
+
 def _like_pattern(text: str) -> str:
     escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -164,6 +189,8 @@ def _like_pattern(text: str) -> str:
 class EmbeddedStore:
     """The ecosystem in one local SQLite file; `EmbeddedStore(":memory:")` keeps it in memory."""
 
+    kind = "embedded"
+
     def __init__(self, path: str | os.PathLike[str] | None = None):
         self.path = str(path) if path is not None else str(default_path())
         self.location = self.path
@@ -171,7 +198,7 @@ class EmbeddedStore:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._snapshot: tuple[int, nx.MultiDiGraph] | None = None
+        self._snapshots = SnapshotCache()
         if not self._memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._initialise()
@@ -194,7 +221,7 @@ class EmbeddedStore:
         return connection
 
     @property
-    def _db(self) -> sqlite3.Connection:
+    def _connection(self) -> sqlite3.Connection:
         if self._memory:
             if not self._connections:
                 return self._connect()
@@ -212,7 +239,7 @@ class EmbeddedStore:
 
     def _initialise(self) -> None:
         try:
-            tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+            tables = {row[0] for row in self._connection.execute("SELECT name FROM sqlite_master")}
             if tables and "meta" not in tables:
                 raise StoreCorrupt(
                     f"{self.path} is an SQLite file of another program (tables: "
@@ -220,7 +247,7 @@ class EmbeddedStore:
                 )
             if not tables or "relations_source_target" not in tables:
                 self._create_schema()  # new, or made before the covering indexes: adds them
-            meta = dict(self._db.execute("SELECT key, value FROM meta"))
+            meta = dict(self._connection.execute("SELECT key, value FROM meta"))
         except sqlite3.DatabaseError as error:
             raise self._corrupt(error) from None
         if meta.get("schema") != SCHEMA_NAME:
@@ -232,41 +259,43 @@ class EmbeddedStore:
             )
 
     def _create_schema(self) -> None:
-        with self._write() as db:
+        with self._write() as connection:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
-                    db.execute(statement)
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_NAME,))
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('version', ?)", (SCHEMA_VERSION,))
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+                    connection.execute(statement)
+            connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_NAME,))
+            connection.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('version', ?)", (SCHEMA_VERSION,)
+            )
+            connection.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; the generation counter goes up with it."""
-        db = self._db
+        connection = self._connection
         try:
-            db.execute("BEGIN IMMEDIATE")
+            connection.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
             raise StoreUnavailable(f"{self.path} is locked by another writer ({error})") from None
         try:
-            yield db
-            db.execute(
+            yield connection
+            connection.execute(
                 "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
             )
-            db.execute("COMMIT")
+            connection.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            connection.execute("ROLLBACK")
             raise
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """One read transaction: every query inside sees the same committed state."""
-        db = self._db
-        db.execute("BEGIN")
+        connection = self._connection
+        connection.execute("BEGIN")
         try:
-            yield db
+            yield connection
         finally:
-            db.execute("COMMIT")
+            connection.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
@@ -289,61 +318,43 @@ class EmbeddedStore:
     @_damaged
     def apply(self, batch: Batch) -> ApplyReport:
         report = ApplyReport()
-        with self._write() as db:
-            self._check(db, batch)
-            self._write_actors(db, batch.actors, report.actors)
-            self._write_collaborations(db, batch.collaborations, report.collaborations)
-            self._write_relations(db, batch.relations, report.relations)
+        with self._write() as connection:
+            self._check(connection, batch)
+            self._write_actors(connection, batch.actors, report.actors)
+            self._write_collaborations(connection, batch.collaborations, report.collaborations)
+            self._write_relations(connection, batch.relations, report.relations)
         return report
 
-    def _check(self, db: sqlite3.Connection, batch: Batch) -> None:
-        ids = json.dumps(
-            sorted(
-                referenced_ids(batch)
-                | {actor.id for actor in batch.actors}
-                | {c.id for c in batch.collaborations}
-            )
-        )
-        stored_actors = [
-            row[0]
-            for row in db.execute(
-                "SELECT id FROM actors WHERE id IN (SELECT value FROM json_each(?))", (ids,)
-            )
+    @staticmethod
+    def _check(connection: sqlite3.Connection, batch: Batch) -> None:
+        ids = json.dumps(batch_ids(batch))
+        stored = [
+            [
+                row[0]
+                for row in connection.execute(
+                    f"SELECT id FROM {table} WHERE id IN (SELECT value FROM json_each(?))", (ids,)
+                )
+            ]
+            for table in ("actors", "collaborations")  # table names from this closed set only
         ]
-        stored_collaborations = [
-            row[0]
-            for row in db.execute(
-                "SELECT id FROM collaborations WHERE id IN (SELECT value FROM json_each(?))", (ids,)
-            )
-        ]
-        check_batch(batch, stored_actors, stored_collaborations)
+        check_batch(batch, *stored)
 
     @staticmethod
     def _upsert(
-        db: sqlite3.Connection, table: str, key: str, rows: list[tuple], report: TypeReport
+        connection: sqlite3.Connection, table: str, key: str, rows: list[tuple], report: TypeReport
     ) -> None:
         """Insert or replace `rows` (key first, record JSON last), counting what changed."""
         keys = json.dumps([row[0] for row in rows])
         query = f"SELECT {key}, record FROM {table} WHERE {key} IN (SELECT value FROM json_each(?))"
-        existing = dict(db.execute(query, (keys,)))
-        changed = []
-        for row in rows:
-            old = existing.get(row[0])
-            if old == row[-1]:
-                report.unchanged += 1
-                continue
-            if old is None:
-                report.created += 1
-            else:
-                report.updated += 1
-            existing[row[0]] = row[-1]
-            changed.append(row)
+        stored = dict(connection.execute(query, (keys,)))
+        first, last = (lambda row: row[0]), (lambda row: row[-1])
+        changed = [row for row, _ in changed_records(rows, stored, first, last, report)]
         if changed:
             marks = ", ".join("?" * len(changed[0]))
-            db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", changed)
+            connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", changed)
 
     def _write_actors(
-        self, db: sqlite3.Connection, actors: list[Actor], report: TypeReport
+        self, connection: sqlite3.Connection, actors: list[Actor], report: TypeReport
     ) -> None:
         rows = [
             (
@@ -356,10 +367,13 @@ class EmbeddedStore:
             )
             for actor in actors
         ]
-        self._upsert(db, "actors", "id", rows, report)
+        self._upsert(connection, "actors", "id", rows, report)
 
     def _write_collaborations(
-        self, db: sqlite3.Connection, collaborations: list[Collaboration], report: TypeReport
+        self,
+        connection: sqlite3.Connection,
+        collaborations: list[Collaboration],
+        report: TypeReport,
     ) -> None:
         rows = [
             (
@@ -372,55 +386,20 @@ class EmbeddedStore:
             )
             for c in collaborations
         ]
-        self._upsert(db, "collaborations", "id", rows, report)
+        self._upsert(connection, "collaborations", "id", rows, report)
 
     def _write_relations(
-        self, db: sqlite3.Connection, relations: list[Relation], report: TypeReport
+        self, connection: sqlite3.Connection, relations: list[Relation], report: TypeReport
     ) -> None:
         rows = [(r.key, r.type.value, r.source, r.target, r.model_dump_json()) for r in relations]
-        self._upsert(db, "relations", "key", rows, report)
-
-    def upsert_actor(self, actor: Actor) -> ApplyReport:
-        return self.apply(Batch(actors=[actor]))
-
-    def upsert_collaboration(self, collaboration: Collaboration) -> ApplyReport:
-        return self.apply(Batch(collaborations=[collaboration]))
-
-    def upsert_relation(self, relation: Relation) -> ApplyReport:
-        return self.apply(Batch(relations=[relation]))
-
-    def _delete_node(self, table: str, record_id: str, missing: type[Exception]) -> int:
-        with self._write() as db:
-            if db.execute(f"DELETE FROM {table} WHERE id = ?", (record_id,)).rowcount == 0:
-                raise missing(record_id)
-            return db.execute(
-                "DELETE FROM relations WHERE source = ? OR target = ?", (record_id, record_id)
-            ).rowcount
-
-    @_damaged
-    def delete_actor(self, actor_id: str) -> int:
-        return self._delete_node("actors", actor_id, ActorNotFound)
-
-    @_damaged
-    def delete_collaboration(self, collaboration_id: str) -> int:
-        return self._delete_node("collaborations", collaboration_id, CollaborationNotFound)
-
-    @_damaged
-    def delete_relation(self, key: str) -> None:
-        with self._write() as db:
-            if db.execute("DELETE FROM relations WHERE key = ?", (key,)).rowcount == 0:
-                raise RelationNotFound(key)
-
-    @_damaged
-    def clear(self) -> None:
-        with self._write() as db:
-            for table in ("relations", "collaborations", "actors"):
-                db.execute(f"DELETE FROM {table}")
+        self._upsert(connection, "relations", "key", rows, report)
 
     # -- reads -------------------------------------------------------------------------------
 
     def _one(self, table: str, key: str, value: str, missing: type[Exception]) -> str:
-        row = self._db.execute(f"SELECT record FROM {table} WHERE {key} = ?", (value,)).fetchone()
+        row = self._connection.execute(
+            f"SELECT record FROM {table} WHERE {key} = ?", (value,)
+        ).fetchone()
         if row is None:
             raise missing(value)
         return row[0]
@@ -433,12 +412,12 @@ class EmbeddedStore:
     def get_actors(self, actor_ids: Iterable[str]) -> list[Actor]:
         ids = list(dict.fromkeys(actor_ids))
         found: dict[str, str] = {}
-        with self._read() as db:
+        with self._read() as connection:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 marks = ", ".join("?" * len(chunk))
                 query = f"SELECT id, record FROM actors WHERE id IN ({marks})"  # marks only
-                found.update(db.execute(query, chunk).fetchall())
+                found.update(connection.execute(query, chunk).fetchall())
         return [Actor.model_validate_json(found[i]) for i in ids if i in found]
 
     @_damaged
@@ -447,106 +426,39 @@ class EmbeddedStore:
         return Collaboration.model_validate_json(record)
 
     @_damaged
-    def get_relation(self, key: str) -> Relation:
-        return Relation.model_validate_json(self._one("relations", "key", key, RelationNotFound))
-
-    def _page(self, table: str, where: list[str], params: list, limit: int | None, offset: int):
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        with self._read() as db:
-            total = db.execute(f"SELECT count(*) FROM {table} {clause}", params).fetchone()[0]
-            rows = db.execute(
-                f"SELECT record FROM {table} {clause} ORDER BY id LIMIT ? OFFSET ?",
-                [*params, -1 if limit is None else limit, offset],
+    def find(self, filters: Listing, *, limit: int | None = None, offset: int = 0) -> Page:
+        table, model = _TABLES[type(filters)]
+        clause, params = conditions(filters, _WHERE[type(filters)], q=_like_pattern)
+        with self._read() as connection:
+            count = connection.execute(f"SELECT count(*) FROM {table} {clause}", params)
+            total = count.fetchone()[0]
+            rows = connection.execute(
+                f"SELECT record FROM {table} {clause} ORDER BY id LIMIT :limit OFFSET :offset",
+                {**params, "limit": -1 if limit is None else limit, "offset": offset},
             ).fetchall()
-        return total, [row[0] for row in rows]
+        return Page([model.model_validate_json(row[0]) for row in rows], total)
 
     @_damaged
-    def list_actors(
-        self,
-        *,
-        sector: Sector | str | None = None,
-        kind: str | None = None,
-        region: str | None = None,
-        q: str | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> Page:
-        where, params = [], []
-        if sector is not None:
-            where.append("sector = ?")
-            params.append(str(sector))
-        if kind is not None:
-            where.append("kinds LIKE ?")
-            params.append(f"%|{kind}|%")
-        if region is not None:
-            where.append("region = ?")
-            params.append(region)
-        if q:
-            where.append("search LIKE ? ESCAPE '\\'")
-            params.append(_like_pattern(q))
-        total, records = self._page("actors", where, params, limit, offset)
-        return Page([Actor.model_validate_json(record) for record in records], total)
-
-    @_damaged
-    def list_collaborations(
-        self,
-        *,
-        kind: str | None = None,
-        region: str | None = None,
-        year: int | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> Page:
-        where, params = [], []
-        if kind is not None:
-            where.append("kind = ?")
-            params.append(str(kind))
-        if region is not None:
-            where.append("region = ?")
-            params.append(region)
-        if year is not None:
-            where.append("start_year <= ? AND end_year >= ?")
-            params.extend([year, year])
-        total, records = self._page("collaborations", where, params, limit, offset)
-        return Page([Collaboration.model_validate_json(record) for record in records], total)
-
-    @_damaged
-    def list_relations(
-        self,
-        *,
-        type: RelationType | str | None = None,
-        source: str | None = None,
-        target: str | None = None,
-    ) -> list[Relation]:
-        where, params = [], []
-        for column, value in (("type", type), ("source", source), ("target", target)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(str(value))
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        rows = self._db.execute(f"SELECT record FROM relations {clause} ORDER BY key", params)
+    def relations(self, record_id: str) -> list[Relation]:
+        rows = self._connection.execute(
+            "SELECT record FROM relations WHERE source = ?1 OR target = ?1 ORDER BY key",
+            (record_id,),
+        )
         return [Relation.model_validate_json(row[0]) for row in rows]
 
     @_damaged
     def neighbours(self, actor_id: str, *, depth: int = 1) -> dict[str, int]:
-        with self._read() as db:
-            if db.execute("SELECT 1 FROM actors WHERE id = ?", (actor_id,)).fetchone() is None:
+        with self._read() as connection:
+            query = "SELECT 1 FROM actors WHERE id = ?"
+            if connection.execute(query, (actor_id,)).fetchone() is None:
                 raise ActorNotFound(actor_id)
-            found = {actor_id: 0}
-            frontier = [actor_id]
-            for distance in range(1, depth + 1):
-                frontier = [a for a in self._step(db, frontier) if a not in found]
-                found.update(dict.fromkeys(frontier, distance))
-                if not frontier:
-                    break
-        del found[actor_id]
-        return found
+            return breadth_first(actor_id, depth, lambda ids: self._step(connection, ids))
 
     @staticmethod
-    def _step(db: sqlite3.Connection, frontier: list[str]) -> set[str]:
+    def _step(connection: sqlite3.Connection, frontier: list[str]) -> set[str]:
         """Actors one step from any actor in `frontier`."""
         ids = json.dumps(frontier)
-        direct = db.execute(
+        direct = connection.execute(
             """
             SELECT r.source, r.target FROM relations r
             JOIN actors s ON s.id = r.source JOIN actors t ON t.id = r.target
@@ -555,7 +467,7 @@ class EmbeddedStore:
             """,
             (ids,),
         ).fetchall()
-        shared = db.execute(
+        shared = connection.execute(
             """
             SELECT DISTINCT other.source FROM relations mine
             JOIN collaborations c ON c.id = mine.target
@@ -569,17 +481,21 @@ class EmbeddedStore:
     @_damaged
     def counts(self) -> Counts:
         counts = Counts()
-        with self._read() as db:
-            for sector, kinds in db.execute("SELECT sector, kinds FROM actors"):
+        with self._read() as connection:
+            for sector, kinds in connection.execute("SELECT sector, kinds FROM actors"):
                 counts.actors += 1
                 counts.actors_by_sector[sector] = counts.actors_by_sector.get(sector, 0) + 1
                 for kind in kinds.strip("|").split("|"):
                     counts.actors_by_kind[kind] = counts.actors_by_kind.get(kind, 0) + 1
             counts.collaborations_by_kind = dict(
-                db.execute("SELECT kind, count(*) FROM collaborations GROUP BY kind ORDER BY kind")
+                connection.execute(
+                    "SELECT kind, count(*) FROM collaborations GROUP BY kind ORDER BY kind"
+                )
             )
             counts.relations_by_type = dict(
-                db.execute("SELECT type, count(*) FROM relations GROUP BY type ORDER BY type")
+                connection.execute(
+                    "SELECT type, count(*) FROM relations GROUP BY type ORDER BY type"
+                )
             )
         counts.collaborations = sum(counts.collaborations_by_kind.values())
         counts.relations = sum(counts.relations_by_type.values())
@@ -590,21 +506,30 @@ class EmbeddedStore:
     @_damaged
     def generation(self) -> int:
         """A number that changes with every committed write, in any process."""
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return self._generation(self._connection)
+
+    @staticmethod
+    def _generation(connection: sqlite3.Connection) -> int:
+        row = connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         return int(row[0])
 
     @_damaged
     def analysis_rows(self) -> tuple[int, AnalysisRows]:
         """(generation, every actor, collaboration and relation as plain columns), one read."""
         rows = AnalysisRows()
-        with self._read() as db:
-            generation = int(
-                db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+        with self._read() as connection:
+            generation = self._generation(connection)
+            width = len(_ACTOR_COLUMNS) + len(ACTOR_ATTRIBUTES)
+            actors = _columns(connection, _ACTOR_ROWS, width)
+            _fill(rows, "actor", _ACTOR_COLUMNS, actors[: len(_ACTOR_COLUMNS)])
+            rows.actor_attributes = dict(
+                zip(ACTOR_ATTRIBUTES, actors[len(_ACTOR_COLUMNS) :], strict=True)
             )
-            _fill(rows, "actor", _ACTOR_COLUMNS, _columns(db, _ACTOR_ROWS, 4))
-            _fill(rows, "collaboration", _COLLABORATION_COLUMNS, _columns(db, _COLLAB_ROWS, 4))
-            sources, targets = _columns(db, _PARTICIPATION_ROWS, 2)
-            others = _columns(db, _RELATION_ROWS, 7)
+            _fill(
+                rows, "collaboration", _COLLABORATION_COLUMNS, _columns(connection, _COLLAB_ROWS, 4)
+            )
+            sources, targets = _columns(connection, _PARTICIPATION_ROWS, 2)
+            others = _columns(connection, _RELATION_ROWS, 7)
             blank = [None] * len(sources)
             participations = [["PARTICIPATES_IN"] * len(sources), sources, targets, *[blank] * 4]
             columns = [a + b for a, b in zip(participations, others, strict=True)]
@@ -614,21 +539,12 @@ class EmbeddedStore:
     @_damaged
     def snapshot(self) -> nx.MultiDiGraph:
         """The whole graph, frozen; cached until the next write from any process."""
-        with self._read() as db:
-            generation = int(
-                db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
-            )
-            cached = self._snapshot
-            if cached is not None and cached[0] == generation:
-                return cached[1]
-            # Dropped before the next one is built and frozen: a reference kept here would
-            # freeze the old graph with the new one, for good.
-            cached = self._snapshot = None
-            thaw()
-            actors = [r for (r,) in db.execute("SELECT record FROM actors")]
-            collaborations = [r for (r,) in db.execute("SELECT record FROM collaborations")]
-            relations = db.execute("SELECT key, record FROM relations").fetchall()
-        G = nx.freeze(snapshot_from_json(actors, collaborations, relations))
-        G.graph["generation"] = generation
-        self._snapshot = (generation, G)
-        return G
+        with self._read() as connection:
+            generation = self._generation(connection)
+            cached = self._snapshots.get(generation)
+            if cached is not None:
+                return cached
+            actors = [r for (r,) in connection.execute("SELECT record FROM actors")]
+            collaborations = [r for (r,) in connection.execute("SELECT record FROM collaborations")]
+            relations = connection.execute("SELECT key, record FROM relations").fetchall()
+        return self._snapshots.build(generation, actors, collaborations, relations)

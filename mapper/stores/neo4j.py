@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -31,14 +30,8 @@ import networkx as nx
 from neo4j import GraphDatabase, ManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
-from mapper._gc import thaw
-from mapper.errors import (
-    ActorNotFound,
-    CollaborationNotFound,
-    LoadTooLarge,
-    RelationNotFound,
-    StoreUnavailable,
-)
+from mapper.errors import ActorNotFound, CollaborationNotFound, LoadTooLarge, StoreUnavailable
+from mapper.filters import ACTOR_ATTRIBUTES, ActorFilter, CollaborationFilter, Listing
 from mapper.model import (
     Actor,
     ActorKind,
@@ -48,25 +41,28 @@ from mapper.model import (
     Collaboration,
     Relation,
     RelationType,
-    Sector,
     TypeReport,
     year_of,
 )
-from mapper.stores.base import (
-    Counts,
-    Page,
+from mapper.stores.base import Counts, Page
+from mapper.stores.common import (
+    SnapshotCache,
+    batch_ids,
+    breadth_first,
+    changed_records,
     check_batch,
-    referenced_ids,
+    conditions,
     search_text,
-    snapshot_from_json,
 )
 
-__all__ = ["Neo4jStore"]
+__all__ = [
+    "CHUNK",
+    "Neo4jStore",
+]
 
 CHUNK = 5_000
 _KIND_LABELS = {kind: kind.value.capitalize() for kind in ActorKind}
 _ALL_KIND_LABELS = ":".join(_KIND_LABELS.values())
-_KEY_TYPE = re.compile(r"^([A-Z_]+):")
 
 _SCHEMA = [
     "CREATE CONSTRAINT actor_id IF NOT EXISTS FOR (a:Actor) REQUIRE a.id IS UNIQUE",
@@ -80,18 +76,18 @@ _SCHEMA = [
     ),
 ]
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 _OUT_OF_TRANSACTION_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
 _GENERATION = "MATCH (m:MapperMeta) RETURN m.generation AS generation"
 _CONSISTENT_READ_TRIES = 30
 
 
-def _unavailable(method: Callable[..., T]) -> Callable[..., T]:
+def _unavailable(method: Callable[..., _T]) -> Callable[..., _T]:
     """Turn the driver's connection errors into StoreUnavailable naming the server."""
 
     @functools.wraps(method)
-    def wrapper(self: Neo4jStore, *args: Any, **kwargs: Any) -> T:
+    def wrapper(self: Neo4jStore, *args: Any, **kwargs: Any) -> _T:
         try:
             return method(self, *args, **kwargs)
         except (
@@ -112,7 +108,11 @@ def _unavailable(method: Callable[..., T]) -> Callable[..., T]:
 
 # One record whose only value is the list of rows: collect() skips nulls, a list holding them
 # is kept whole.
-_ACTOR_ROWS = "MATCH (a:Actor) RETURN collect([a.id, a.name, a.sector, a.region])"
+# The scope's actor-attribute filters read the actor's property of that name (a parameter).
+_ACTOR_ROWS = """
+MATCH (a:Actor)
+RETURN collect([a.id, a.name, a.sector, a.region] + [name IN $attributes | a[name]])
+"""
 _COLLABORATION_ROWS = """
 MATCH (c:Collaboration) RETURN collect([c.id, c.region, c.start_year, c.end_year])
 """
@@ -137,20 +137,37 @@ def _dates(record: str | None) -> tuple[int | None, int | None]:
     return year_of(fields.get("start")), year_of(fields.get("end"))
 
 
-def _chunks(rows: list[T], size: int = CHUNK) -> Iterable[list[T]]:
+def _chunks(rows: list[_T], size: int = CHUNK) -> Iterable[list[_T]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 
 
-def _relation_type_of_key(key: str) -> RelationType:
-    match = _KEY_TYPE.match(key)
-    if match is None or match.group(1) not in RelationType.__members__:
-        raise RelationNotFound(key)
-    return RelationType(match.group(1))
+# Each filter of ActorFilter / CollaborationFilter as a Cypher condition on `n` and its $parameter.
+_WHERE: dict[type, dict[str, str]] = {
+    ActorFilter: {
+        "sector": "n.sector = $sector",
+        "kind": "$kind IN n.kinds",
+        "subsector": "n.subsector = $subsector",
+        "region": "n.region = $region",
+        "q": "n.search CONTAINS $q",
+    },
+    CollaborationFilter: {
+        "kind": "n.kind = $kind",
+        "region": "n.region = $region",
+        "year": "n.start_year <= $year AND n.end_year >= $year",
+    },
+}
+# where each kind of record is found (a label from this closed set), and its model
+_MATCHES: dict[type, tuple[str, type[Actor] | type[Collaboration]]] = {
+    ActorFilter: ("MATCH (n:Actor)", Actor),
+    CollaborationFilter: ("MATCH (n:Collaboration)", Collaboration),
+}
 
 
 class Neo4jStore:
     """The ecosystem in a Neo4j 5 database; `uri` may be bolt://, neo4j:// or neo4j+s://."""
+
+    kind = "neo4j"
 
     def __init__(
         self,
@@ -172,7 +189,7 @@ class Neo4jStore:
             notifications_min_severity="OFF",
         )
         self._schema_ready = False
-        self._snapshot: tuple[int, nx.MultiDiGraph] | None = None
+        self._snapshots = SnapshotCache()
 
     def __repr__(self) -> str:
         return f"Neo4jStore({self.location!r})"
@@ -200,11 +217,11 @@ class Neo4jStore:
             session.run("MERGE (m:MapperMeta {name: 'mapper'}) ON CREATE SET m.generation = 0")
         self._schema_ready = True
 
-    def _write(self, work: Callable[..., T], *args: Any) -> T:
+    def _write(self, work: Callable[..., _T], *args: Any) -> _T:
         """Run `work(tx, *args)` in one managed write transaction that bumps the generation."""
         self._ensure_schema()
 
-        def unit(tx: ManagedTransaction) -> T:
+        def unit(tx: ManagedTransaction) -> _T:
             try:
                 result = work(tx, *args)
                 tx.run("MATCH (m:MapperMeta) SET m.generation = m.generation + 1").consume()
@@ -221,12 +238,12 @@ class Neo4jStore:
         with self._session() as session:
             return session.execute_write(unit)
 
-    def _read(self, work: Callable[..., T], *args: Any) -> T:
+    def _read(self, work: Callable[..., _T], *args: Any) -> _T:
         self._ensure_schema()
         with self._session() as session:
             return session.execute_read(work, *args)
 
-    def _read_consistent(self, work: Callable[..., T], *args: Any) -> T:
+    def _read_consistent(self, work: Callable[..., _T], *args: Any) -> _T:
         """`work(tx, *args)` in a read transaction that saw one committed state of the graph.
 
         Neo4j reads are read-committed: each statement sees what is committed when it runs, so
@@ -236,7 +253,7 @@ class Neo4jStore:
         between; otherwise `work` runs again. Raises StoreUnavailable if writes never pause.
         """
 
-        def bracketed(tx: ManagedTransaction) -> tuple[bool, T]:
+        def bracketed(tx: ManagedTransaction) -> tuple[bool, _T]:
             before = tx.run(_GENERATION).single()
             result = work(tx, *args)
             after = tx.run(_GENERATION).single()
@@ -283,13 +300,8 @@ class Neo4jStore:
     @staticmethod
     def _check(tx: ManagedTransaction, batch: Batch) -> set[str]:
         """Check the batch against the store (base.check_batch); the collaboration ids it names."""
-        ids = sorted(
-            referenced_ids(batch)
-            | {actor.id for actor in batch.actors}
-            | {c.id for c in batch.collaborations}
-        )
         actors, collaborations = [], []
-        for chunk in _chunks(ids):
+        for chunk in _chunks(batch_ids(batch)):
             actors += tx.run(
                 "MATCH (a:Actor) WHERE a.id IN $ids RETURN a.id AS id", ids=chunk
             ).value()
@@ -306,20 +318,13 @@ class Neo4jStore:
         """The rows whose record differs from what is stored, counting created/updated/unchanged.
 
         Each changed row gets `new`: True when nothing with its key was stored before."""
-        existing: dict[str, str] = {}
+        stored: dict[str, str] = {}
         for chunk in _chunks([row[key] for row in rows]):
-            existing.update(tx.run(query, keys=chunk).values())
-        changed = []
-        for row in rows:
-            old, record = existing.get(row[key]), row["props"]["record"]
-            if old == record:
-                report.unchanged += 1
-                continue
-            report.created += old is None
-            report.updated += old is not None
-            existing[row[key]] = record
-            changed.append(row | {"new": old is None})
-        return changed
+            stored.update(tx.run(query, keys=chunk).values())
+        changed = changed_records(
+            rows, stored, lambda row: row[key], lambda row: row["props"]["record"], report
+        )
+        return [row | {"new": new} for row, new in changed]
 
     def _write_actors(
         self, tx: ManagedTransaction, actors: list[Actor], report: TypeReport
@@ -462,56 +467,11 @@ class Neo4jStore:
                     rows=chunk,
                 ).consume()
 
-    def upsert_actor(self, actor: Actor) -> ApplyReport:
-        return self.apply(Batch(actors=[actor]))
-
-    def upsert_collaboration(self, collaboration: Collaboration) -> ApplyReport:
-        return self.apply(Batch(collaborations=[collaboration]))
-
-    def upsert_relation(self, relation: Relation) -> ApplyReport:
-        return self.apply(Batch(relations=[relation]))
-
-    def _delete_node(self, label: str, record_id: str, missing: type[Exception]) -> int:
-        def work(tx: ManagedTransaction) -> int:
-            row = tx.run(
-                f"""
-                MATCH (n:{label} {{id: $id}})
-                OPTIONAL MATCH (n)-[r]-()
-                WITH n, count(r) AS removed
-                DETACH DELETE n
-                RETURN removed
-                """,
-                id=record_id,
-            ).single()
-            if row is None:
-                raise missing(record_id)
-            return row["removed"]
-
-        return self._write(work)
-
-    @_unavailable
-    def delete_actor(self, actor_id: str) -> int:
-        return self._delete_node("Actor", actor_id, ActorNotFound)
-
-    @_unavailable
-    def delete_collaboration(self, collaboration_id: str) -> int:
-        return self._delete_node("Collaboration", collaboration_id, CollaborationNotFound)
-
-    @_unavailable
-    def delete_relation(self, key: str) -> None:
-        name = _relation_type_of_key(key).value
-
-        def work(tx: ManagedTransaction) -> None:
-            deleted = tx.run(
-                f"MATCH ()-[r:{name} {{key: $key}}]->() DELETE r RETURN count(*) AS n", key=key
-            ).single()["n"]
-            if deleted == 0:
-                raise RelationNotFound(key)
-
-        self._write(work)
-
     @_unavailable
     def clear(self) -> None:
+        """Delete every actor and collaboration: a Neo4j database is shared, so the tests and
+        the bench empty it between runs (an embedded store is a new file instead)."""
+
         def work(tx: ManagedTransaction) -> None:
             tx.run("MATCH (n) WHERE n:Actor OR n:Collaboration DETACH DELETE n").consume()
 
@@ -554,17 +514,9 @@ class Neo4jStore:
         return Collaboration.model_validate_json(record)
 
     @_unavailable
-    def get_relation(self, key: str) -> Relation:
-        name = _relation_type_of_key(key).value
-        record = self._record(
-            f"MATCH ()-[r:{name} {{key: $key}}]->() RETURN r.record AS record",
-            RelationNotFound(key),
-            key=key,
-        )
-        return Relation.model_validate_json(record)
-
-    def _page(self, match: str, where: list[str], params: dict[str, Any], limit, offset) -> tuple:
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
+    def find(self, filters: Listing, *, limit: int | None = None, offset: int = 0) -> Page:
+        match, model = _MATCHES[type(filters)]
+        clause, params = conditions(filters, _WHERE[type(filters)], q=str.casefold)
 
         def work(tx: ManagedTransaction) -> tuple[int, list[str]]:
             total = tx.run(f"{match} {clause} RETURN count(*) AS n", params).single()["n"]
@@ -575,87 +527,24 @@ class Neo4jStore:
             ).value()
             return total, records
 
-        return self._read_consistent(work)
+        total, records = self._read_consistent(work)
+        return Page(list(map(model.model_validate_json, records)), total)
 
     @_unavailable
-    def list_actors(
-        self,
-        *,
-        sector: Sector | str | None = None,
-        kind: str | None = None,
-        region: str | None = None,
-        q: str | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> Page:
-        where, params = [], {}
-        if sector is not None:
-            where.append("n.sector = $sector")
-            params["sector"] = str(sector)
-        if kind is not None:
-            where.append("$kind IN n.kinds")
-            params["kind"] = str(kind)
-        if region is not None:
-            where.append("n.region = $region")
-            params["region"] = region
-        if q:
-            where.append("n.search CONTAINS $q")
-            params["q"] = q.casefold()
-        total, records = self._page("MATCH (n:Actor)", where, params, limit, offset)
-        return Page([Actor.model_validate_json(record) for record in records], total)
-
-    @_unavailable
-    def list_collaborations(
-        self,
-        *,
-        kind: str | None = None,
-        region: str | None = None,
-        year: int | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> Page:
-        where, params = [], {}
-        if kind is not None:
-            where.append("n.kind = $kind")
-            params["kind"] = str(kind)
-        if region is not None:
-            where.append("n.region = $region")
-            params["region"] = region
-        if year is not None:
-            where.append("n.start_year <= $year AND n.end_year >= $year")
-            params["year"] = year
-        total, records = self._page("MATCH (n:Collaboration)", where, params, limit, offset)
-        return Page([Collaboration.model_validate_json(record) for record in records], total)
-
-    @_unavailable
-    def list_relations(
-        self,
-        *,
-        type: RelationType | str | None = None,
-        source: str | None = None,
-        target: str | None = None,
-    ) -> list[Relation]:
-        # Start from an end given by id (an index seek), never from a scan of every relation.
-        name = RelationType(type).value if type is not None else None  # closed enum only
-        pattern = f"[r:{name}]" if name else "[r]"
-        if source is not None:
-            match = f"MATCH (s:Actor {{id: $source}})-{pattern}->(t)"
-            where = "($target IS NULL OR t.id = $target)"
-        elif target is not None:
-            match = f"""
-                CALL () {{
-                    MATCH (t:Actor {{id: $target}}) RETURN t
-                    UNION ALL
-                    MATCH (t:Collaboration {{id: $target}}) RETURN t
-                }}
-                MATCH (s)-{pattern}->(t)"""
-            where = "true"
-        else:
-            match, where = f"MATCH (s)-{pattern}->(t)", "true"
+    def relations(self, record_id: str) -> list[Relation]:
+        # From the record found by id (an index seek), never from a scan of every relation.
         rows = self._query(
-            f"{match} WHERE r.key IS NOT NULL AND {where} RETURN r.record AS record ORDER BY r.key",
-            source=source,
-            target=target,
+            """
+            CALL () {
+                MATCH (n:Actor {id: $id}) RETURN n
+                UNION ALL
+                MATCH (n:Collaboration {id: $id}) RETURN n
+            }
+            MATCH (n)-[r]-()
+            WHERE r.key IS NOT NULL
+            RETURN DISTINCT r.key AS key, r.record AS record ORDER BY key
+            """,
+            id=record_id,
         )
         return [Relation.model_validate_json(row["record"]) for row in rows]
 
@@ -664,10 +553,9 @@ class Neo4jStore:
         def work(tx: ManagedTransaction) -> dict[str, int]:
             if tx.run("MATCH (a:Actor {id: $id}) RETURN a.id", id=actor_id).single() is None:
                 raise ActorNotFound(actor_id)
-            found = {actor_id: 0}
-            frontier = [actor_id]
-            for distance in range(1, depth + 1):
-                step = tx.run(
+
+            def step(frontier: list[str]) -> list[str]:
+                return tx.run(
                     """
                     UNWIND $frontier AS id
                     MATCH (a:Actor {id: id})
@@ -682,15 +570,10 @@ class Neo4jStore:
                     """,
                     frontier=frontier,
                 ).value()
-                frontier = [other for other in step if other not in found]
-                found.update(dict.fromkeys(frontier, distance))
-                if not frontier:
-                    break
-            return found
 
-        found = self._read_consistent(work)
-        del found[actor_id]
-        return found
+            return breadth_first(actor_id, depth, step)
+
+        return self._read_consistent(work)
 
     @_unavailable
     def counts(self) -> Counts:
@@ -739,8 +622,12 @@ class Neo4jStore:
         def work(tx: ManagedTransaction) -> tuple[int, AnalysisRows]:
             generation = tx.run("MATCH (m:MapperMeta) RETURN m.generation").single()[0]
             rows = AnalysisRows()
-            actors = _transposed(tx.run(_ACTOR_ROWS).single()[0], 4)
-            rows.actor_ids, rows.actor_names, rows.actor_sectors, rows.actor_regions = actors
+            attributes = list(ACTOR_ATTRIBUTES)
+            actors = _transposed(
+                tx.run(_ACTOR_ROWS, attributes=attributes).single()[0], 4 + len(attributes)
+            )
+            rows.actor_ids, rows.actor_names, rows.actor_sectors, rows.actor_regions = actors[:4]
+            rows.actor_attributes = dict(zip(attributes, actors[4:], strict=True))
             (
                 rows.collaboration_ids,
                 rows.collaboration_regions,
@@ -768,8 +655,7 @@ class Neo4jStore:
 
         def work(tx: ManagedTransaction) -> tuple[int, list[str], list[str], list] | int:
             generation = tx.run("MATCH (m:MapperMeta) RETURN m.generation").single()[0]
-            cached = self._snapshot
-            if cached is not None and cached[0] == generation:
+            if self._snapshots.get(generation) is not None:
                 return generation
             return (
                 generation,
@@ -780,11 +666,8 @@ class Neo4jStore:
 
         result = self._read_consistent(work)
         if isinstance(result, int):
-            return self._snapshot[1]  # type: ignore[index]
-        generation, actors, collaborations, relations = result
-        self._snapshot = None  # dropped before the next one is built and frozen
-        thaw()
-        G = nx.freeze(snapshot_from_json(actors, collaborations, relations))
-        G.graph["generation"] = generation
-        self._snapshot = (generation, G)
-        return G
+            cached = self._snapshots.get(result)
+            if cached is not None:
+                return cached
+            return self.snapshot()  # dropped meanwhile by another thread: read again
+        return self._snapshots.build(*result)

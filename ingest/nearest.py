@@ -1,4 +1,4 @@
-""" "Did you mean …?" for ids that are not known, in bounded time however many there are."""
+"""The nearest known id for a misspelt one ("did you mean …?"), fast however many ids there are."""
 
 from __future__ import annotations
 

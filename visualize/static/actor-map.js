@@ -1,92 +1,3 @@
-"""The maps' own CSS and JavaScript: they read the page's JSON data and only set textContent."""
-
-from __future__ import annotations
-
-__all__ = ["ACTOR_MAP_CSS", "ACTOR_MAP_JS", "BASE_CSS", "GAP_MAP_CSS", "GAP_MAP_JS"]
-
-BASE_CSS = """
-* { box-sizing: border-box; }
-html, body { margin: 0; height: 100%; font: 14px/1.4 system-ui, -apple-system, "Segoe UI",
-  Roboto, sans-serif; color: #1a1a1a; background: #fff; }
-h1 { font-size: 18px; margin: 0 0 8px; }
-h2 { font-size: 14px; margin: 14px 0 6px; text-transform: uppercase; letter-spacing: .04em;
-  color: #444; }
-.note { color: #555; font-size: 12px; }
-.legend { list-style: none; margin: 0; padding: 0; }
-.legend li { display: flex; align-items: center; gap: 6px; margin: 3px 0; }
-.legend label { display: flex; align-items: center; gap: 6px; cursor: pointer; }
-.swatch { flex: none; vertical-align: middle; }
-.count { color: #666; }
-div.vis-tooltip { max-width: 360px; white-space: normal; font: 13px/1.35 system-ui, sans-serif;
-  padding: 8px 10px; background: #fffff4; border: 1px solid #999; border-radius: 4px;
-  box-shadow: 0 2px 6px rgba(0,0,0,.2); }
-.tip strong { display: block; font-size: 14px; margin-bottom: 2px; }
-.tip .meta { color: #444; }
-.tip q, #details q { font-style: italic; color: #333; }
-.tip ul { margin: 4px 0 0; padding-left: 16px; }
-"""
-
-ACTOR_MAP_CSS = (
-    BASE_CSS
-    + """
-#layout { display: grid; grid-template-columns: 290px 1fr 300px; height: 100vh; }
-#side, #details { overflow-y: auto; padding: 14px 16px; background: #f7f7f5; }
-#side { border-right: 1px solid #ddd; }
-#details { border-left: 1px solid #ddd; }
-#map { position: relative; min-width: 0; min-height: 0; }
-#shown-line { font-weight: 600; margin: 4px 0; }
-form fieldset { border: 0; padding: 0; margin: 0; display: grid; gap: 8px; }
-form label { display: grid; gap: 2px; font-size: 13px; }
-form .types label { display: flex; align-items: center; gap: 6px; }
-form .types span { font-size: 13px; }
-form .years { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
-form input[type=number], form select { font: inherit; padding: 3px 4px; width: 100%; }
-form button { font: inherit; padding: 5px 10px; justify-self: start; cursor: pointer; }
-#details dl { display: grid; grid-template-columns: auto 1fr; gap: 3px 10px; margin: 0; }
-#details dt { color: #555; }
-#details dd { margin: 0; overflow-wrap: anywhere; }
-#details .name { font-size: 17px; font-weight: 700; margin: 0 0 8px; overflow-wrap: anywhere; }
-#details ul { padding-left: 18px; margin: 4px 0; }
-#details li { margin-bottom: 6px; }
-#details a { color: #0055a4; }
-@media (max-width: 900px) {
-  #layout { grid-template-columns: 1fr; grid-template-rows: auto 70vh auto; height: auto; }
-}
-"""
-)
-
-_COMMON_JS = r"""
-  function el(tag, text, className) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    if (className) { node.className = className; }
-    return node;
-  }
-  function row(list, key, value) {
-    if (value === undefined || value === null || value === "") { return; }
-    list.appendChild(el("dt", key));
-    list.appendChild(el("dd", value));
-  }
-  function markReady() {
-    if (window.mapperMap.ready) { return; }
-    window.mapperMap.ready = true;
-    document.body.setAttribute("data-ready", "true");
-  }
-  function whenDrawn(network, physics) {
-    var settled = !physics;
-    if (physics) {
-      network.once("stabilizationIterationsDone", function () {
-        network.setOptions({ physics: false });
-        settled = true;
-        network.fit();
-      });
-    }
-    network.on("afterDrawing", function () { if (settled) { markReady(); } });
-  }
-"""
-
-ACTOR_MAP_JS = (
-    r"""
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("mapper-data").textContent);
@@ -95,9 +6,9 @@ ACTOR_MAP_JS = (
   data.sectors.forEach(function (s) { colours[s.id] = s.colour; sectorNames[s.id] = s.label; });
   var aggregated = data.mode === "aggregated";
   var large = data.mode !== "actors";
-"""
-    + _COMMON_JS
-    + r"""
+
+  /* include common.js */
+
   function regionName(region) { return region || t.unknown_region; }
   function kindNames(kinds) {
     return (kinds || []).map(function (k) { return data.kinds[k] || k; }).join(", ");
@@ -310,73 +221,3 @@ ACTOR_MAP_JS = (
   status();
   showCount();
 })();
-"""
-)
-
-GAP_MAP_CSS = (
-    BASE_CSS
-    + """
-#layout { display: grid; grid-template-columns: minmax(420px, 1fr) minmax(440px, 680px);
-  height: 100vh; }
-#map { position: relative; min-width: 0; min-height: 0; }
-#side { overflow-y: auto; padding: 14px 18px; background: #f7f7f5; border-left: 1px solid #ddd; }
-.table-wrap { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; font-size: 12px; margin: 6px 0; }
-th, td { border-bottom: 1px solid #ddd; padding: 3px 5px; text-align: right; }
-th { font-weight: 600; vertical-align: bottom; }
-td { white-space: nowrap; }
-td:first-child { white-space: normal; }
-th:first-child, td:first-child { text-align: left; }
-tr.gap td { font-weight: 700; }
-.ratio-bar { height: 12px; border: 1px solid #999; margin: 4px 0 2px; }
-.ratio-ticks { display: flex; justify-content: space-between; font-size: 12px; color: #333; }
-.ratio-ends { display: flex; justify-content: space-between; font-size: 12px; color: #555; }
-@media (max-width: 900px) {
-  #layout { grid-template-columns: 1fr; grid-template-rows: 70vh auto; height: auto; }
-}
-"""
-)
-
-GAP_MAP_JS = (
-    r"""
-(function () {
-  "use strict";
-  var data = JSON.parse(document.getElementById("mapper-data").textContent);
-  var t = data.strings;
-"""
-    + _COMMON_JS
-    + r"""
-  function tip(lines) {
-    var box = el("div", null, "tip");
-    box.appendChild(el("strong", lines[0]));
-    lines.slice(1).forEach(function (line) { box.appendChild(el("div", line, "meta")); });
-    return box;
-  }
-  var nodes = new vis.DataSet(data.nodes.map(function (n) {
-    return { id: n.id, label: n.label + "\n" + n.count + " " + t.actors, x: n.x, y: n.y,
-             size: n.size, shape: "dot", color: { background: n.colour, border: "#333333" },
-             borderWidth: 1, font: { size: 16, strokeWidth: 4, strokeColor: "#ffffff" },
-             title: tip([n.label, t.group_actors + ": " + n.count]) };
-  }));
-  var edges = new vis.DataSet(data.edges.map(function (e, index) {
-    return { id: index, from: e.from, to: e.to, width: e.width, dashes: e.gap ? [10, 6] : false,
-             label: e.label, color: { color: e.colour, highlight: e.colour, hover: e.colour },
-             font: { size: 13, align: "horizontal", strokeWidth: 4, strokeColor: "#ffffff",
-                     background: "rgba(255,255,255,0.85)" },
-             smooth: { enabled: true, type: "curvedCW", roundness: e.roundness },
-             selfReference: { size: 45, angle: e.angle, renderBehindTheNode: true },
-             title: tip(e.tip) };
-  }));
-  var options = {
-    autoResize: true, physics: false, layout: { improvedLayout: false },
-    interaction: { hover: true, tooltipDelay: 100, dragNodes: true }
-  };
-  var network = new vis.Network(document.getElementById("map"), {}, options);
-  window.mapperNetwork = network;
-  window.mapperMap = { ready: false, data: data, nodes: nodes, edges: edges };
-  whenDrawn(network, false);
-  network.setData({ nodes: nodes, edges: edges });
-  network.fit({ animation: false });
-})();
-"""
-)

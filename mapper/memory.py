@@ -22,7 +22,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["paused_gc", "thaw"]
+__all__ = [
+    "FREEZE_AT",
+    "paused_gc",
+    "thaw",
+]
 
 _lock = threading.Lock()
 _depth = 0

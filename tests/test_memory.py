@@ -1,4 +1,4 @@
-"""Cached graphs are frozen out of the collector's way (mapper._gc), yet freed once dropped.
+"""Cached graphs are frozen out of the collector's way (mapper.memory), yet freed once dropped.
 
 A networkx graph is a reference cycle (its cached views point back at it), and a frozen cycle is
 never collected: these tests fail if a store or the service drops a graph without thawing.
@@ -11,9 +11,9 @@ import weakref
 
 import pytest
 
-from mapper import _gc
-from mapper._gc import paused_gc, thaw
-from mapper.model import Actor
+from mapper import memory
+from mapper.memory import paused_gc, thaw
+from mapper.model import Actor, Batch
 from mapper.service import MapperService, Scope
 from tests.test_store_contract import seeded
 
@@ -21,7 +21,7 @@ from tests.test_store_contract import seeded
 @pytest.fixture
 def freeze_every_build(monkeypatch):
     """Freeze after every build, as at 100k actors, so that the small test graphs are frozen."""
-    monkeypatch.setattr(_gc, "FREEZE_AT", 0)
+    monkeypatch.setattr(memory, "FREEZE_AT", 0)
     yield
     thaw()
 
@@ -32,8 +32,8 @@ def test_a_large_build_is_frozen_and_thaw_returns_it():
         small = [[i] for i in range(1000)]
     assert gc.get_freeze_count() == 0  # not worth it
     with paused_gc():
-        large = [[i] for i in range(2 * _gc.FREEZE_AT)]  # lists: always tracked
-    assert gc.get_freeze_count() >= _gc.FREEZE_AT
+        large = [[i] for i in range(2 * memory.FREEZE_AT)]  # lists: always tracked
+    assert gc.get_freeze_count() >= memory.FREEZE_AT
     assert gc.isenabled()
     thaw()
     assert gc.get_freeze_count() == 0
@@ -49,7 +49,7 @@ def test_snapshots_and_analyses_dropped_after_a_write_are_freed(store, freeze_ev
     old_graph().degree(weight="weight")
     assert gc.get_freeze_count() > 0
 
-    store.upsert_actor(Actor(id="ny-aktor", name="Ny aktör", sector="private"))
+    store.apply(Batch(actors=[Actor(id="ny-aktor", name="Ny aktör", sector="private")]))
     service.actor_graph(Scope())  # rebuilds snapshot and actor graph, drops the old
     gc.collect()
     assert old_snapshot() is None

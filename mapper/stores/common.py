@@ -1,0 +1,282 @@
+"""What both stores do the same way, written once: batch checks, change counting, the snapshot
+cache, breadth-first neighbours and the snapshot built from stored JSON.
+
+A store module holds only what differs: how it talks to its database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import networkx as nx
+
+from mapper.errors import InvalidBatch, UnknownReference
+from mapper.memory import paused_gc, thaw
+from mapper.model import Actor, Batch, Collaboration, Relation, RelationType, Sector, TypeReport
+
+__all__ = [
+    "SnapshotCache",
+    "StoredRecordInvalid",
+    "batch_ids",
+    "breadth_first",
+    "build_snapshot",
+    "changed_records",
+    "check_batch",
+    "conditions",
+    "search_text",
+    "snapshot_from_json",
+]
+
+
+def search_text(actor: Actor) -> str:
+    """What a name search (`q`) looks in: name, English name and aliases, case-folded."""
+    return "\n".join([actor.name, actor.name_en or "", *actor.aliases]).casefold()
+
+
+def batch_ids(batch: Batch) -> list[str]:
+    """Every id a batch names, its own records' and its relations' ends, sorted."""
+    ends = {end for relation in batch.relations for end in (relation.source, relation.target)}
+    own = {actor.id for actor in batch.actors} | {c.id for c in batch.collaborations}
+    return sorted(ends | own)
+
+
+def check_batch(
+    batch: Batch, stored_actors: Iterable[str], stored_collaborations: Iterable[str]
+) -> None:
+    """Raise InvalidBatch unless every relation of `batch` points at the right kind of record.
+
+    `stored_actors` and `stored_collaborations` are the ids already in the store (at least those
+    among `batch_ids(batch)`).
+    """
+    actor_ids = set(stored_actors) | {actor.id for actor in batch.actors}
+    collaboration_ids = set(stored_collaborations) | {c.id for c in batch.collaborations}
+    both = actor_ids & collaboration_ids
+    if both:
+        raise InvalidBatch(
+            f"id {sorted(both)[0]!r} would name both an actor and a collaboration; "
+            "ids must be unique across both; nothing was written"
+        )
+    for relation in batch.relations:
+        if relation.source not in actor_ids:
+            raise UnknownReference(relation.key, "source", relation.source, "actor")
+        wants_collaboration = relation.target_is_collaboration
+        if wants_collaboration is None:
+            if relation.target not in actor_ids and relation.target not in collaboration_ids:
+                raise UnknownReference(
+                    relation.key, "target", relation.target, "actor or collaboration"
+                )
+        elif wants_collaboration and relation.target not in collaboration_ids:
+            raise UnknownReference(relation.key, "target", relation.target, "collaboration")
+        elif not wants_collaboration and relation.target not in actor_ids:
+            raise UnknownReference(relation.key, "target", relation.target, "actor")
+
+
+def conditions(
+    filters: Any, written: Mapping[str, str], **prepare: Callable[[Any], Any]
+) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause of the filters that are set, as a store writes them, and its parameters
+    by name. `written` maps every filter's name to its condition on the parameter of that name;
+    `prepare` turns a value into what a condition takes (a LIKE pattern). A declared filter
+    without a condition raises KeyError naming it.
+
+    >>> from mapper.filters import ActorFilter
+    >>> written = {"sector": "sector = :sector", "q": "search LIKE :q"}
+    >>> conditions(ActorFilter(sector="public", q="Malmö"), written, q=lambda v: f"%{v}%")
+    ('WHERE sector = :sector AND search LIKE :q', {'sector': 'public', 'q': '%Malmö%'})
+    >>> conditions(ActorFilter(), written)
+    ('', {})
+    """
+    where = [written[name] for name, value in vars(filters).items() if value is not None]
+    params = {
+        name: prepare.get(name, _plain)(value)
+        for name, value in vars(filters).items()
+        if value is not None
+    }
+    return ("WHERE " + " AND ".join(where) if where else ""), params
+
+
+def _plain(value: Any) -> Any:
+    """An enum member as its value; anything else as it is."""
+    return getattr(value, "value", value)
+
+
+def changed_records(
+    rows: list[Any],
+    stored: dict[str, str],
+    key: Callable[[Any], str],
+    record: Callable[[Any], str],
+    report: TypeReport,
+) -> list[tuple[Any, bool]]:
+    """The rows whose record JSON differs from what is `stored` under their key, each with
+    whether it is new; counts created, updated and unchanged in `report`.
+
+    A key that comes twice in `rows` counts against the first: the last one wins.
+    """
+    changed = []
+    for row in rows:
+        old, new = stored.get(key(row)), record(row)
+        if old == new:
+            report.unchanged += 1
+            continue
+        report.created += old is None
+        report.updated += old is not None
+        stored[key(row)] = new
+        changed.append((row, old is None))
+    return changed
+
+
+def breadth_first(
+    start: str, depth: int, step: Callable[[list[str]], Iterable[str]]
+) -> dict[str, int]:
+    """The ids within `depth` steps of `start` (not itself), with their distance.
+
+    `step(frontier)` returns the ids one step from any id of the frontier.
+
+    >>> links = {"a": ["b"], "b": ["a", "c"], "c": ["b"]}
+    >>> breadth_first("a", 2, lambda ids: [o for i in ids for o in links[i]])
+    {'b': 1, 'c': 2}
+    """
+    found = {start: 0}
+    frontier = [start]
+    for distance in range(1, depth + 1):
+        frontier = [other for other in dict.fromkeys(step(frontier)) if other not in found]
+        found.update(dict.fromkeys(frontier, distance))
+        if not frontier:
+            break
+    del found[start]
+    return found
+
+
+class SnapshotCache:
+    """The last snapshot a store built and the generation it is of.
+
+    The old graph is dropped before the next is built and frozen: a reference kept meanwhile
+    would freeze the old graph together with the new one, for good (mapper.memory).
+    """
+
+    def __init__(self) -> None:
+        self._entry: tuple[int, nx.MultiDiGraph] | None = None
+
+    def get(self, generation: int) -> nx.MultiDiGraph | None:
+        """The cached snapshot of `generation`, or None (and the stale one is dropped)."""
+        entry = self._entry
+        if entry is not None and entry[0] == generation:
+            return entry[1]
+        self._entry = None
+        thaw()
+        return None
+
+    def build(
+        self,
+        generation: int,
+        actors: Iterable[str],
+        collaborations: Iterable[str],
+        relations: Iterable[tuple[str, str]],
+    ) -> nx.MultiDiGraph:
+        """Build, freeze and keep the snapshot of `generation` from stored JSON records."""
+        self._entry = None
+        thaw()
+        G = nx.freeze(snapshot_from_json(actors, collaborations, relations))
+        G.graph["generation"] = generation
+        self._entry = (generation, G)
+        return G
+
+
+def _node_attributes(record: Actor | Collaboration) -> dict[str, Any]:
+    """The snapshot attributes of an actor or collaboration node."""
+    attributes = record.model_dump(mode="json")
+    attributes["node_type"] = "actor" if isinstance(record, Actor) else "collaboration"
+    return attributes
+
+
+def build_snapshot(
+    actors: Iterable[Actor],
+    collaborations: Iterable[Collaboration],
+    relations: Iterable[Relation],
+) -> nx.MultiDiGraph:
+    """Build the snapshot graph both stores return, from records."""
+    with paused_gc():
+        G = nx.MultiDiGraph()
+        for record in (*actors, *collaborations):
+            G.add_node(record.id, **_node_attributes(record))
+        for relation in relations:
+            G.add_edge(
+                relation.source,
+                relation.target,
+                key=relation.key,
+                **relation.model_dump(mode="json"),
+            )
+    return G
+
+
+class StoredRecordInvalid(ValueError):
+    """A stored record that is not the JSON of a record; the stores report it as StoreCorrupt."""
+
+
+_SECTORS = frozenset(sector.value for sector in Sector)
+_RELATION_TYPES = frozenset(relation_type.value for relation_type in RelationType)
+
+
+def snapshot_from_json(
+    actors: Iterable[str],
+    collaborations: Iterable[str],
+    relations: Iterable[tuple[str, str]],
+) -> nx.MultiDiGraph:
+    """`build_snapshot`'s graph, straight from the stored JSON records (`model_dump_json`).
+
+    Records were validated when they were written, and a record's JSON is exactly its snapshot
+    attributes, so reading them back skips the models: five times faster at 1M relations.
+    `relations` are (key, JSON) pairs. Each record is checked for the fields the graph is built
+    on; anything else raises StoredRecordInvalid.
+
+    >>> a = Actor(id="kth", name="KTH", sector="academia")
+    >>> c = Collaboration(id="lab", name="Lab", kind="project")
+    >>> r = Relation(type="PARTICIPATES_IN", source="kth", target="lab")
+    >>> fast = snapshot_from_json(
+    ...     [a.model_dump_json()], [c.model_dump_json()], [(r.key, r.model_dump_json())])
+    >>> slow = build_snapshot([a], [c], [r])
+    >>> list(fast.nodes(data=True)) == list(slow.nodes(data=True))
+    True
+    >>> list(fast.edges(keys=True, data=True)) == list(slow.edges(keys=True, data=True))
+    True
+    """
+    loads = json.loads
+    with paused_gc():
+        nodes = []
+        for text in actors:
+            attributes = _stored(loads, text, "actor", ("id", "name"))
+            if attributes.get("sector") not in _SECTORS:
+                raise StoredRecordInvalid(f"stored actor {attributes['id']!r} has no valid sector")
+            attributes["node_type"] = "actor"
+            nodes.append((attributes["id"], attributes))
+        for text in collaborations:
+            attributes = _stored(loads, text, "collaboration", ("id", "name", "kind"))
+            attributes["node_type"] = "collaboration"
+            nodes.append((attributes["id"], attributes))
+        edges = []
+        for key, text in relations:
+            attributes = _stored(loads, text, "relation", ("source", "target", "type"))
+            if attributes["type"] not in _RELATION_TYPES:
+                raise StoredRecordInvalid(f"stored relation {key!r} has no valid type")
+            edges.append((attributes["source"], attributes["target"], key, attributes))
+        G = nx.MultiDiGraph()
+        G.add_nodes_from(nodes)
+        known = len(G)
+        G.add_edges_from(edges)
+        if len(G) != known:
+            raise StoredRecordInvalid("a stored relation points at a record that is not stored")
+    return G
+
+
+def _stored(loads, text: str, kind: str, fields: tuple[str, ...]) -> dict[str, Any]:
+    try:
+        attributes = loads(text)
+    except (TypeError, ValueError) as error:
+        raise StoredRecordInvalid(f"a stored {kind} is not JSON ({error})") from None
+    if not isinstance(attributes, dict) or not all(
+        isinstance(attributes.get(name), str) for name in fields
+    ):
+        raise StoredRecordInvalid(f"a stored {kind} lacks one of {', '.join(fields)}: {text[:80]}")
+    return attributes
