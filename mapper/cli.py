@@ -574,6 +574,12 @@ def funding(ctx: click.Context, year_from: int | None, year_to: int | None, as_j
     help="What node size shows (actor map only).",
 )
 @click.option(
+    "--community",
+    type=int,
+    default=None,
+    help="On a map too large to show every actor, one community of it (its number).",
+)
+@click.option(
     "--api-url",
     default="",
     help="Where the API runs, for the actors' links, e.g. http://127.0.0.1:8000.",
@@ -588,15 +594,21 @@ def map_command(
     scope: Scope,
     sectors: tuple[str, ...],
     size_by: str,
+    community: int | None,
     api_url: str,
 ) -> None:
     """Write the actor map (or with --gaps the gap map) as one self-contained HTML file."""
     service = _service(ctx)
     if gaps:
-        page = service.gap_map(scope, lang=lang)
+        page = service.gap_map(scope, lang=lang, api_base=api_url.rstrip("/"))
     else:
         page = service.actor_map(
-            scope, sectors=sectors, lang=lang, size_by=size_by, api_base=api_url.rstrip("/")
+            scope,
+            sectors=sectors,
+            lang=lang,
+            size_by=size_by,
+            api_base=api_url.rstrip("/"),
+            community=community,
         )
     Path(out).write_text(page, encoding="utf-8")
     click.echo(f"Wrote {out} ({len(page) // 1024} KiB); open it in a browser.")

@@ -27,7 +27,6 @@ from mapper.analysis.compact import (
     CompactGraph,
     IndexedRows,
     compact_graph_from_rows,
-    sector_region_groups,
 )
 from mapper.analysis.funding import funding
 from mapper.analysis.gaps import gaps
@@ -42,6 +41,7 @@ from mapper.settings import Settings, open_store
 from mapper.stores.base import Counts, GraphStore, Page, RemoteStore
 from visualize.actor_map import AGGREGATE_THRESHOLD, render_actor_map
 from visualize.gap_map import render_gap_map
+from visualize.webgl_map import WEBGL_FROM, community_view, map_layout, node_sizes, render_webgl_map
 
 __all__ = [
     "BETWEENNESS_BUDGET",
@@ -406,24 +406,30 @@ class MapperService:
         size_by: str = "degree",
         brokers: int = 10,
         api_base: str = "",
+        community: int | None = None,
     ) -> str:
         """The actor map of `scope` (only `sectors`, if given) as a self-contained HTML page.
 
-        The `brokers` actors with the highest cross-sector betweenness are marked. Large maps
-        estimate betweenness from a sample of actors. Raises InvalidParameter.
+        Up to WEBGL_FROM actors it is drawn by vis-network in the browser; above, with WebGL
+        and a layout computed here (analysis.layout); above AGGREGATE_THRESHOLD it opens on one
+        node per community, and `community` opens one of them. The `brokers` actors with the
+        highest cross-sector betweenness are marked. Large maps estimate betweenness from a
+        sample of actors. Raises InvalidParameter.
         """
         self._check_map_options(lang, size_by)
         _within("brokers", brokers, 0, LIMITS.top)
-        C = self.compact(scope)
-        if sectors:
-            C = C.subgraph(np.isin(C.sectors, [i for i, s in enumerate(SECTORS) if s in sectors]))
+        C = self._map_graph(scope, sectors)
         query = {**vars(scope), "sector": list(sectors)}
-        if len(C) > AGGREGATE_THRESHOLD:  # counted on the compact graph: no networkx graph
-            groups = self._cached(("map-groups", scope, sectors), lambda: sector_region_groups(C))
-            return render_actor_map(
-                None, groups=groups, lang=lang, size_by=size_by, query=query, api_base=api_base
+        if community is not None:
+            C = self._community(scope, sectors, community)
+            query["community"] = community
+        if len(C) > WEBGL_FROM:
+            return self._webgl_map(
+                C, scope, sectors, community, lang, size_by, brokers, query, api_base
             )
         A = self.actor_graph(scope)
+        if community is not None:
+            A = A.subgraph(C.ids.tolist())
         if sectors:
             A = A.subgraph([node for node, s in A.nodes(data="sector") if s in sectors])
         sample = _betweenness_sample(C, MAP_BETWEENNESS_BUDGET)
@@ -447,6 +453,75 @@ class MapperService:
             api_base=api_base,
         )
 
+    def _map_graph(self, scope: Scope, sectors: tuple[str, ...]) -> CompactGraph:
+        C = self.compact(scope)
+        if not sectors:
+            return C
+        return self._cached(
+            ("map-graph", scope, sectors),
+            lambda: C.subgraph(np.isin(C.sectors, [SECTORS.index(s) for s in sectors])),
+        )
+
+    def _map_communities(self, scope: Scope, sectors: tuple[str, ...]) -> np.ndarray:
+        """The communities of the map's actors (analysis.layout), cached like the graph."""
+        from mapper.analysis.layout import communities  # numba: loaded for large maps only
+
+        return self._cached(
+            ("map-communities", scope, sectors),
+            lambda: communities(self._map_graph(scope, sectors), seed=0),
+        )
+
+    def _community(self, scope: Scope, sectors: tuple[str, ...], community: int) -> CompactGraph:
+        labels = self._map_communities(scope, sectors)
+        count = int(labels.max(initial=-1)) + 1
+        if not 0 <= community < count:
+            raise InvalidParameter(
+                "community", f"{community} is not a community of this map; expected 0..{count - 1}"
+            )
+        return self._cached(
+            ("map-community", scope, sectors, community),
+            lambda: self._map_graph(scope, sectors).subgraph(labels == community),
+        )
+
+    def _webgl_map(self, C, scope, sectors, community, lang, size_by, brokers, query, api_base):
+        key = (scope, sectors, community)
+        if len(C) > AGGREGATE_THRESHOLD:
+            labels = self._map_communities(scope, sectors)
+            view = self._cached(("map-aggregate", *key), lambda: community_view(C, labels))
+            return render_webgl_map(**view, lang=lang, query=query, api_base=api_base)
+        sample = _betweenness_sample(C, MAP_BETWEENNESS_BUDGET)
+        drawn = self._cached(("map-layout", *key), lambda: map_layout(C))
+        extras = self._cached(("map-extras", *key), lambda: self._actor_extras(C.ids.tolist()))
+        marked = self._cached(
+            ("map-brokers", *key, brokers), lambda: self._map_brokers(C, brokers, sample)
+        )
+        scores = self._cached(
+            ("map-scores", *key, size_by), lambda: self._map_scores(C, size_by, sample)
+        )
+        return render_webgl_map(
+            C.ids.tolist(),
+            C.names.tolist(),
+            C.sectors,
+            C.weights,
+            **drawn,
+            **extras,
+            regions=C.regions.tolist(),
+            sizes=node_sizes(C, size_by, scores),
+            brokers=marked,
+            lang=lang,
+            query=query,
+            api_base=api_base,
+        )
+
+    def _actor_extras(self, ids: list[str]) -> dict[str, list]:
+        """What the map's search and country filter need beyond the compact graph."""
+        actors = {actor.id: actor for actor in self.store.get_actors(ids)}
+        return {
+            "names_en": [actors[i].name_en for i in ids],
+            "aliases": [list(actors[i].aliases) for i in ids],
+            "countries": [actors[i].country for i in ids],
+        }
+
     def gap_map(
         self,
         scope: Scope,
@@ -454,13 +529,15 @@ class MapperService:
         lang: str = "sv",
         permutations: int = DEFAULT_PERMUTATIONS,
         seed: int = 0,
+        api_base: str = "",
     ) -> str:
-        """The gap map of `scope` as a self-contained HTML page. Raises InvalidParameter."""
+        """The gap map of `scope` as a self-contained HTML page; its title, links and form
+        carry the scope. Raises InvalidParameter."""
         self._check_map_options(lang, "degree")
         result = self.gaps(scope, permutations=permutations, seed=seed)
         sizes = np.bincount(self.compact(scope).sectors, minlength=len(SECTORS))
         counts = dict(zip(SECTORS, sizes.tolist(), strict=True))
-        return render_gap_map(result, counts, lang=lang)
+        return render_gap_map(result, counts, lang=lang, query=vars(scope), api_base=api_base)
 
     @staticmethod
     def _map_brokers(C: CompactGraph, top: int, sample: int | None) -> list[str]:

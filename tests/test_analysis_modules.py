@@ -17,7 +17,8 @@ MODULES = [
 
 def test_the_modules():
     assert sorted(module.__name__.rsplit(".", 1)[1] for module in MODULES) == [
-        "actor_graph", "brokers", "compact", "funding", "gaps", "mixing", "paths", "suggestions"]
+        "actor_graph", "brokers", "compact", "funding", "gaps", "layout", "mixing", "paths",
+        "suggestions"]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda module: module.__name__)

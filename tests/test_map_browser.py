@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -42,6 +43,28 @@ CHROMIUM_FLAGS = [
 HOSTILE = "<img src=x onerror=alert(1)>"
 DOCS_IMG = Path(__file__).resolve().parent.parent / "docs" / "img"
 READY = "window.mapperMap !== undefined && window.mapperMap.ready === true"
+# Every drawn node's bounding box, its label included (vis-network's getBoundingBox), in the
+# canvas element's pixels (canvasToDOM), against the canvas's rectangle and the window's.
+OUTSIDE_CANVAS = """() => {
+    const network = window.mapperNetwork;
+    const canvas = document.querySelector("#map canvas").getBoundingClientRect();
+    const outside = [];
+    for (const id of network.body.nodeIndices) {
+        const box = network.getBoundingBox(id);
+        const a = network.canvasToDOM({x: box.left, y: box.top});
+        const b = network.canvasToDOM({x: box.right, y: box.bottom});
+        if (a.x < -0.5 || a.y < -0.5 || b.x > canvas.width + 0.5 || b.y > canvas.height + 0.5) {
+            outside.push([id, Math.round(a.x), Math.round(a.y), Math.round(b.x), Math.round(b.y)]);
+        }
+    }
+    return {
+        nodes: network.body.nodeIndices.length,
+        outside: outside,
+        canvas: [canvas.left, canvas.top, canvas.right, canvas.bottom],
+        window: [window.innerWidth, window.innerHeight],
+        labels: window.mapperMap.nodes.get().filter((node) => node.label).length,
+    };
+}"""
 
 
 def _in_ci() -> bool:
@@ -159,8 +182,8 @@ def browser() -> Iterator[Any]:
 class Page:
     """A browser tab that fails the test on a dialog, a page error or a request off loopback."""
 
-    def __init__(self, browser: Any):
-        self.page = browser.new_page(viewport={"width": 1440, "height": 900})
+    def __init__(self, browser: Any, width: int = 1440, height: int = 900):
+        self.page = browser.new_page(viewport={"width": width, "height": height})
         self.dialogs: list[str] = []
         self.errors: list[str] = []
         self.requests: list[str] = []
@@ -180,6 +203,17 @@ class Page:
 
     def js(self, expression: str, argument: Any = None) -> Any:
         return self.page.evaluate(expression, argument)
+
+    def resize(self, width: int, height: int) -> None:
+        """Resize the window and wait until the map has fitted itself to it again."""
+        before = self.js("window.mapperNetwork.getScale()")
+        self.page.set_viewport_size({"width": width, "height": height})
+        self.page.wait_for_function(f"window.mapperNetwork.getScale() !== {before}")
+        self.page.wait_for_timeout(300)  # the refit waits for the resizing to end
+
+    def outside_canvas(self) -> dict[str, Any]:
+        """The nodes whose bounding box (label included) is not inside the canvas element."""
+        return self.js(OUTSIDE_CANVAS)
 
     def drawn_nodes(self) -> int:
         return self.js("window.mapperNetwork.body.nodeIndices.length")
@@ -281,7 +315,7 @@ def test_seed_data_maps_and_screenshots(tab: Page, seed_server: str):
     broker = tab.js("window.mapperMap.data.nodes.find((n) => n.broker).id")
     tab.click_node(broker)
     tab.page.wait_for_selector("#details .name")
-    tab.js("window.mapperNetwork.fit({animation: false})")
+    tab.js("window.mapperMap.fit()")
     box = tab.page.locator("#map").bounding_box()
     tab.page.mouse.move(box["x"] + 4, box["y"] + 4)  # over empty canvas: no tooltip in the picture
     tab.page.wait_for_timeout(300)
@@ -313,3 +347,134 @@ def test_a_10k_actor_map_opens_from_a_file_and_pans(tab: Page, tmp_path: Path):
     print(f"\n10k-actor map opened in Chromium in {seconds:.2f} s")
     assert tab.dialogs == [] and tab.errors == []
     assert all(url.startswith("file:") or url.startswith("data:") for url in tab.requests)
+
+
+# -- fit, titles and links ----------------------------------------------------------------------
+
+
+def _inside_window(found: dict[str, Any]) -> bool:
+    left, top, right, bottom = found["canvas"]
+    return left >= 0 and top >= 0 and right <= found["window"][0] and bottom <= found["window"][1]
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1400, 1000), (1920, 1080)])
+def test_the_seed_actor_map_fits_its_canvas_labels_included(
+    browser: Any, seed_server: str, width: int, height: int
+):
+    tab = Page(browser, width, height)
+    try:
+        tab.open(f"{seed_server}/map?lang=en")
+        found = tab.outside_canvas()
+        assert found["nodes"] == _total(seed_server) and found["outside"] == [], found
+        assert _inside_window(found), found
+        assert found["labels"] >= 10  # the most important actors are named
+        tab.check_clean(seed_server)
+    finally:
+        tab.close()
+
+
+def test_the_actor_map_refits_when_the_window_is_resized(browser: Any, seed_server: str):
+    tab = Page(browser, 1920, 1080)
+    try:
+        tab.open(f"{seed_server}/map")
+        for width, height in [(1280, 720), (1600, 900)]:
+            tab.resize(width, height)
+            found = tab.outside_canvas()
+            assert found["outside"] == [] and _inside_window(found), (width, height, found)
+        tab.check_clean(seed_server)
+    finally:
+        tab.close()
+
+
+def test_labels_are_shown_by_importance_and_more_when_zoomed_in(browser: Any, seed_server: str):
+    tab = Page(browser, 1280, 720)
+    try:
+        tab.open(f"{seed_server}/map")
+        labelled = tab.outside_canvas()["labels"]
+        assert 0 < labelled < _total(seed_server)  # the seed map is too dense to name everyone
+        brokers = tab.js("window.mapperMap.data.nodes.filter((n) => n.broker).map((n) => n.id)")
+        named = tab.js("window.mapperMap.nodes.get().filter((n) => n.label).map((n) => n.id)")
+        assert set(named) & set(brokers)
+        tab.js("window.mapperNetwork.moveTo({scale: window.mapperNetwork.getScale() * 4})")
+        tab.page.wait_for_function(
+            f"window.mapperMap.nodes.get().filter((n) => n.label).length > {labelled}"
+        )
+        tab.check_clean(seed_server)
+    finally:
+        tab.close()
+
+
+def _gap_map_file(folder: Path, *, api_base: str, lang: str = "sv") -> Path:
+    from tests.test_visualize import actor_graph_sample, gap_result
+    from visualize import render_gap_map
+
+    query = {"region": "Skåne län", "year_from": 2015, "year_to": 2019}
+    page = render_gap_map(
+        *gap_result(actor_graph_sample()), lang=lang, query=query, api_base=api_base
+    )
+    path = folder / f"gaps-{lang}.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def test_the_gap_map_fits_at_1280x720_and_names_its_region(
+    browser: Any, small_server: str, tmp_path: Path
+):
+    tab = Page(browser, 1280, 720)
+    try:
+        tab.open(_gap_map_file(tmp_path, api_base=small_server).as_uri())
+        found = tab.outside_canvas()
+        assert found["nodes"] == 4 and found["outside"] == [] and _inside_window(found), found
+        scrolls = tab.js("document.documentElement.scrollHeight > window.innerHeight")
+        assert not scrolls  # the side panel scrolls, not the page
+        title = "Luckor mellan sektorer — Skåne län, 2015–2019"
+        assert tab.page.title() == title and tab.page.text_content("h1") == title
+        actors = tab.page.get_attribute("#other-map-link", "href")
+        assert actors.startswith(f"{small_server}/map?") and "region=Sk%C3%A5ne+l%C3%A4n" in actors
+        tab.page.click("#lang-link")
+        tab.page.wait_for_function(READY, timeout=60_000)
+        assert tab.page.url.startswith(f"{small_server}/map/gaps?")
+        assert parse_qs(urlsplit(tab.page.url).query)["region"] == ["Skåne län"]
+        assert tab.js("document.documentElement.lang") == "en"
+        assert tab.dialogs == [] and tab.errors == []
+    finally:
+        tab.close()
+
+
+def test_the_language_switch_keeps_the_region(tab: Page, small_server: str):
+    tab.open(f"{small_server}/map?region=Sk%C3%A5ne&year_from=2015&lang=sv")
+    assert tab.page.title() == tab.page.text_content("h1") == "Aktörskarta — Skåne län, från 2015"
+    tab.page.click("#lang-link")
+    tab.page.wait_for_function(READY, timeout=60_000)
+    query = parse_qs(urlsplit(tab.page.url).query)
+    assert query["region"] == ["Skåne län"] and query["year_from"] == ["2015"]
+    assert query["lang"] == ["en"] and query["size_by"] == ["degree"]
+    assert tab.page.title() == "Actor map — Skåne län, from 2015"
+    assert tab.page.input_value("select[name=region]") == "Skåne län"
+    gaps = tab.page.get_attribute("#other-map-link", "href")
+    del query["size_by"]  # the actor map's own
+    assert parse_qs(urlsplit(gaps).query) == query and urlsplit(gaps).path == "/map/gaps"
+    tab.page.click("#other-map-link")
+    tab.page.wait_for_function(READY, timeout=60_000)
+    assert parse_qs(urlsplit(tab.page.url).query)["region"] == ["Skåne län"]
+    assert tab.drawn_nodes() == 4
+    tab.check_clean(small_server)
+
+
+@pytest.mark.parametrize("which", ["actor", "gap"])
+def test_in_a_saved_file_the_links_and_form_are_disabled(tab: Page, tmp_path: Path, which: str):
+    from tests.test_visualize import actor_graph_sample
+    from visualize import render_actor_map
+
+    if which == "gap":
+        path = _gap_map_file(tmp_path, api_base="")
+    else:
+        path = tmp_path / "actors.html"
+        path.write_text(render_actor_map(actor_graph_sample(), lang="en"), encoding="utf-8")
+    tab.open(path.as_uri())
+    for element_id in ("lang-link", "other-map-link"):
+        assert tab.page.get_attribute(f"#{element_id}", "href") is None
+        assert tab.page.get_attribute(f"#{element_id}", "aria-disabled") == "true"
+    assert tab.page.is_visible("#links-note") and tab.page.is_visible("#filters-note")
+    assert tab.js("document.querySelector('#filters fieldset').disabled") is True
+    assert tab.dialogs == [] and tab.errors == []

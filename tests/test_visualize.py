@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import random
 import re
@@ -9,6 +10,7 @@ import time
 from collections import Counter
 from importlib import resources
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import networkx as nx
 import pytest
@@ -24,6 +26,7 @@ from mapper.service import MapperService, Scope
 from mapper.stores.embedded import EmbeddedStore
 from visualize import actor_map, gap_map, layout
 from visualize._page import SECTOR_COLOURS, json_script, static, vis_assets
+from visualize._strings import RELATION_LABELS
 from visualize.actor_map import render_actor_map
 from visualize.gap_map import ratio_colour, render_gap_map
 
@@ -162,20 +165,14 @@ def test_pyvis_bundles_a_standalone_vis_network():
 
 def test_the_static_files_ship_with_the_package_and_are_inlined(sample_page):
     folder = resources.files("visualize").joinpath("static")
-    names = sorted(file.name for file in folder.iterdir() if file.name.endswith((".css", ".js")))
-    assert names == [
-        "actor-map.css",
-        "actor-map.js",
-        "base.css",
-        "common.js",
-        "gap-map.css",
-        "gap-map.js",
-    ]
+    names = {file.name for file in folder.iterdir() if file.name.endswith((".css", ".js"))}
+    shared = ("base.css", "common.css", "common.js")
+    assert {"actor-map.css", "actor-map.js", "gap-map.css", "gap-map.js", *shared} <= names
     gap_page = render_gap_map(*gap_result(A()))
     for page, name in [(sample_page, "actor-map"), (gap_page, "gap-map")]:
         assert f"<style>\n{static(name + '.css')}</style>" in page
         assert f"<script>\n{static(name + '.js')}</script>" in page
-        for included in ("base.css", "common.js"):
+        for included in shared:
             assert folder.joinpath(included).read_text(encoding="utf-8") in page
         assert "/* include" not in page
 
@@ -271,6 +268,152 @@ def test_gap_map_lang_switch():
     assert "<th>Förväntade</th>" in sv and "<th>Expected</th>" in en
     assert "<th>Expected</th>" not in sv
     assert "Näringsliv" in sv and "Private sector" in en
+
+
+# -- titles, links and the filter form: what a map covers ---------------------------------------
+
+SKANE = {"region": "Skåne län", "year_from": 2015, "year_to": 2019}
+
+
+def render(which: str, **kwargs) -> str:
+    if which == "actor":
+        return render_actor_map(actor_graph_sample(), **kwargs)
+    return render_gap_map(*gap_result(actor_graph_sample()), **kwargs)
+
+
+def title_and_h1(page: str) -> tuple[str, str]:
+    title = re.search(r"<title>(.*?)</title>", page).group(1)
+    h1 = re.sub(r"<[^>]+>", "", re.search(r"<h1>(.*?)</h1>", page).group(1))
+    return html.unescape(title), html.unescape(h1)
+
+
+def link(page: str, element_id: str) -> tuple[str, dict[str, list[str]]]:
+    """The path and the query parameters of the link `element_id`."""
+    href = html.unescape(re.search(rf'<a id="{element_id}"[^>]* href="([^"]*)"', page).group(1))
+    url = urlsplit(href)
+    return f"{url.scheme}://{url.netloc}{url.path}" if url.netloc else url.path, parse_qs(url.query)
+
+
+@pytest.mark.parametrize(
+    ("which", "lang", "query", "expected"),
+    [
+        ("gap", "sv", SKANE, "Luckor mellan sektorer — Skåne län, 2015–2019"),
+        ("gap", "en", SKANE, "Gaps between sectors — Skåne län, 2015–2019"),
+        ("actor", "sv", SKANE, "Aktörskarta — Skåne län, 2015–2019"),
+        ("actor", "en", SKANE, "Actor map — Skåne län, 2015–2019"),
+        ("actor", "sv", {}, "Aktörskarta — hela Sverige"),
+        ("gap", "en", {}, "Gaps between sectors — all of Sweden"),
+        ("actor", "sv", None, "Aktörskarta"),  # None: the scope is not known, none is claimed
+        ("gap", "en", None, "Gaps between sectors"),
+        (
+            "gap",
+            "sv",
+            {"year_from": 2018, "relation_types": ("FUNDS", "PART_OF")},
+            "Luckor mellan sektorer — hela Sverige, från 2018, relationer: Finansierar och Del av",
+        ),
+        (
+            "gap",
+            "en",
+            {"year_to": 2020, "shared_collaborations": False, "subsector": "municipality"},
+            "Gaps between sectors — all of Sweden, up to 2020, without shared collaborations, "
+            "subsector: municipality",
+        ),
+        (
+            "actor",
+            "en",
+            {"region": "Stockholms län", "sector": ["public", "academia", "private"]},
+            "Actor map — Stockholms län, Public sector, Academia and Private sector",
+        ),
+        (  # all four relation types, or all four sectors, are no restriction
+            "actor",
+            "en",
+            {"relation_types": list(RELATION_LABELS), "sector": list(SECTOR_LABELS)},
+            "Actor map — all of Sweden",
+        ),
+        (  # the gap map is never by sector
+            "gap",
+            "en",
+            {"sector": ["public"], "year_from": 2019, "year_to": 2019},
+            "Gaps between sectors — all of Sweden, 2019",
+        ),
+    ],
+)
+def test_title_and_h1_name_the_scope(which, lang, query, expected):
+    page = render(which, lang=lang, query=query)
+    assert title_and_h1(page) == (expected, expected)
+
+
+@pytest.mark.parametrize("which", ["actor", "gap"])
+def test_a_hostile_region_is_escaped_in_the_title_links_and_form(which):
+    region = '"></title><script>alert(4)</script>&amp;'
+    page = render(which, query={"region": region}, lang="en")
+    outside = without_data(page)
+    assert "<script>alert(4)" not in outside and '"></title>' not in outside
+    name = "Actor map" if which == "actor" else "Gaps between sectors"
+    assert title_and_h1(page) == (f"{name} — {region}", f"{name} — {region}")
+    assert "&lt;/title&gt;&lt;script&gt;alert(4)&lt;/script&gt;&amp;amp;" in page
+    for element_id in ("lang-link", "other-map-link"):
+        assert link(page, element_id)[1]["region"] == [region]
+    assert f'<option value="{html.escape(region)}" selected>' in page
+
+
+def test_the_gap_map_links_keep_its_scope():
+    query = {
+        **SKANE,
+        "relation_types": ("COLLABORATES_WITH", "FUNDS"),
+        "shared_collaborations": False,
+        "subsector": "municipality",
+    }
+    page = render("gap", lang="sv", query=query, api_base="http://127.0.0.1:8000")
+    scope = {
+        "region": ["Skåne län"],
+        "year_from": ["2015"],
+        "year_to": ["2019"],
+        "relation_types": ["COLLABORATES_WITH", "FUNDS"],
+        "shared_collaborations": ["false"],
+        "subsector": ["municipality"],
+    }
+    assert link(page, "other-map-link") == ("http://127.0.0.1:8000/map", {**scope, "lang": ["sv"]})
+    own = {"permutations": ["50"], "seed": ["0"]}  # the gap map's own, from the result
+    assert link(page, "lang-link") == (
+        "http://127.0.0.1:8000/map/gaps",
+        {**scope, **own, "lang": ["en"]},
+    )
+    assert "Aktörskartan (samma urval)" in page and ">In English</a>" in page
+    assert page_data(page)["api_base"] == "http://127.0.0.1:8000"
+
+
+def test_the_actor_map_links_keep_its_scope():
+    query = {**SKANE, "sector": ["public", "academia"], "relation_types": ["FUNDS"]}
+    page = render("actor", lang="en", query=query, size_by="strength")
+    scope = {
+        "region": ["Skåne län"],
+        "year_from": ["2015"],
+        "year_to": ["2019"],
+        "relation_types": ["FUNDS"],
+    }
+    assert link(page, "other-map-link") == ("/map/gaps", {**scope, "lang": ["en"]})
+    assert link(page, "lang-link") == (
+        "/map",
+        {**scope, "sector": ["public", "academia"], "size_by": ["strength"], "lang": ["sv"]},
+    )
+    assert "Gaps between sectors (same scope)" in page and ">På svenska</a>" in page
+
+
+def test_the_gap_map_has_the_actor_maps_filter_form():
+    query = {**SKANE, "relation_types": ("FUNDS",), "shared_collaborations": False}
+    page = render("gap", lang="en", query=query)
+    form = re.search(r'<form id="filters".*?</form>', page).group(0)
+    assert 'action="/map/gaps"' in form
+    assert '<option value="Skåne län" selected>' in form
+    assert 'name="year_from" min="1800" max="2200" value="2015"' in form
+    assert 'name="year_to" min="1800" max="2200" value="2019"' in form
+    assert 'value="FUNDS" checked' in form and 'value="PART_OF">' in form
+    for name, value in [("shared_collaborations", "false"), ("lang", "en"), ("seed", "0")]:
+        assert f'<input type="hidden" name="{name}" value="{value}">' in form
+    assert 'name="size_by"' not in form and 'name="sector"' not in form
+    actor_form = re.search(r'<form id="filters".*?</form>', render("actor", query=query)).group(0)
+    assert 'action="/map"' in actor_form and 'name="size_by"' in actor_form
 
 
 # -- gap map --------------------------------------------------------------------------------------
@@ -401,8 +544,10 @@ def test_groups_counted_on_the_compact_graph_are_the_networkx_aggregate():
     assert fast["nodes"] == slow["nodes"]
 
     def edges(data):
-        return sorted((min(e["from"], e["to"]), max(e["from"], e["to"]), e["weight"], e["cross"])
-                      for e in data["edges"])
+        return sorted(
+            (min(e["from"], e["to"]), max(e["from"], e["to"]), e["weight"], e["cross"])
+            for e in data["edges"]
+        )
 
     assert edges(fast) == edges(slow)
 
@@ -410,16 +555,26 @@ def test_groups_counted_on_the_compact_graph_are_the_networkx_aggregate():
 def test_a_large_map_is_drawn_without_a_networkx_graph(service, monkeypatch):
     import mapper.service as module
 
-    monkeypatch.setattr(module, "AGGREGATE_THRESHOLD", 3)
-
     def refuse(*args, **kwargs):
-        raise AssertionError("the aggregated map built a networkx graph")
+        raise AssertionError("the large map built a networkx graph")
 
     monkeypatch.setattr(service, "actor_graph", refuse)
     monkeypatch.setattr(service, "snapshot", refuse)
-    data = page_data(service.actor_map(Scope(), lang="en"))
-    assert data["mode"] == "aggregated"
-    assert sum(node["count"] for node in data["nodes"]) == len(service.compact(Scope()))
+    monkeypatch.setattr(module, "WEBGL_FROM", 2)
+    actors = len(service.compact(Scope()))
+    full = webgl_data(service.actor_map(Scope(), lang="en"))
+    assert len(full["nodes"]["id"]) == actors and full["opens"] is None
+    monkeypatch.setattr(module, "AGGREGATE_THRESHOLD", 3)
+    aggregated = webgl_data(service.actor_map(Scope(), lang="en"))
+    assert aggregated["opens"] is not None and sum(aggregated["counts"]) == actors
+    monkeypatch.setattr(module, "WEBGL_FROM", 0)  # a community this small: WebGL all the same
+    one = webgl_data(service.actor_map(Scope(), lang="en", community=0))
+    assert 0 < len(one["nodes"]["id"]) < actors
+
+
+def webgl_data(page: str) -> dict:
+    match = re.search(r'<script type="application/json" id="map-data">(.*?)</script>', page, re.S)
+    return json.loads(match.group(1))
 
 
 def test_exported_names():

@@ -4,6 +4,8 @@ Up to LAYOUT_THRESHOLD actors the browser lays the map out with vis-network's ph
 the positions come from `visualize.layout.sector_layout` and physics is off, so a 10,000-actor
 map opens at once and can be panned. Above AGGREGATE_THRESHOLD the map shows one node per sector
 and county, and a click on one reloads the map with `?sector=...&region=...` (a drill-down).
+In the browser the view is fitted to every actor with its label and fitted again when the window
+is resized; labels are shown by importance and zoom, none over another (`static/actor-map.js`).
 
 Everything taken from the data reaches the page as JSON in a `<script type="application/json">`
 and is put into the document with `textContent`, never as HTML.
@@ -19,9 +21,21 @@ from typing import Any
 import networkx as nx
 
 from mapper.model import Sector, SizeMeasure
-from mapper.regions import COUNTY_NAMES
-from visualize._page import SECTOR_COLOURS, check_lang, page, sector_label, static
-from visualize._strings import KIND_LABELS, MEASURE_LABELS, RELATION_LABELS, STRINGS
+from visualize._page import (
+    SCOPE_KEYS,
+    SECTOR_COLOURS,
+    check_lang,
+    filter_form,
+    map_links,
+    map_url,
+    page,
+    scope_heading,
+    scope_params,
+    scope_title,
+    sector_label,
+    static,
+)
+from visualize._strings import KIND_LABELS, MEASURE_LABELS, STRINGS
 from visualize.layout import aggregate, sector_layout
 
 __all__ = [
@@ -66,15 +80,20 @@ def render_actor_map(
     `brokers` are actor ids to mark; `scores` the measure named by `size_by` per actor (degree and
     strength are computed here, betweenness too when not given); `sources` per actor id a list of
     `{"document", "quote", "url"}`; `query` the filters the map was made with (`region`,
-    `year_from`, `year_to`, `relation_types`, `sector`), shown in the filter form; `api_base` is
-    put before `/actors/{id}` in the details links. `groups`, when given, is the aggregated view
-    already counted (`mapper.analysis.compact.sector_region_groups`), and `A` is not read: a
-    caller with a large ecosystem need not build its networkx graph. Raises ValueError for an
-    unknown `lang` or `size_by`.
+    `year_from`, `year_to`, `relation_types`, `shared_collaborations`, `subsector`, `sector`):
+    the title names them, the filter form shows them, and the links to the gap map of the same
+    scope and to this map in the other language keep them. `api_base` is put before
+    `/actors/{id}` in the details links, and before `/map` and `/map/gaps` in the others.
+    `groups`, when given, is the aggregated view already counted
+    (`mapper.analysis.compact.sector_region_groups`), and `A` is not read: a caller with a large
+    ecosystem need not build its networkx graph. Raises ValueError for an unknown `lang` or
+    `size_by`.
     """
     check_lang(lang)
     if size_by not in SIZE_MEASURES:
         raise ValueError(f"size_by {size_by!r} is not one of {', '.join(SIZE_MEASURES)}")
+    base = STRINGS[lang]["actor_map_title"]
+    title, heading = scope_title(base, query, lang), scope_heading(base, query, lang)
     query = dict(query or {})
     if groups is None and A.number_of_nodes() > aggregate_threshold:
         groups = aggregate(A)
@@ -86,8 +105,7 @@ def render_actor_map(
         n = A.number_of_nodes()
         data = _actor_data(A, values, set(brokers), sources or {}, lang, layout_threshold)
     data.update(_page_data(lang, size_by, query, api_base, n))
-    body = _body(lang, size_by, query, data)
-    title = STRINGS[lang]["actor_map_title"]
+    body = _body(lang, size_by, query, data, heading, api_base)
     css, script = static("actor-map.css"), static("actor-map.js")
     return page(title=title, lang=lang, css=css, body=body, data=data, script=script)
 
@@ -252,18 +270,26 @@ def _page_data(
 # -- the page around the map: legend, filters, details panel --------------------------------------
 
 
-def _body(lang: str, size_by: str, query: Mapping[str, Any], data: Mapping[str, Any]) -> str:
+def _body(
+    lang: str,
+    size_by: str,
+    query: Mapping[str, Any],
+    data: Mapping[str, Any],
+    heading: str,
+    api_base: str,
+) -> str:
     strings = STRINGS[lang]
     e = html.escape
     return (
         '<div id="layout">'
         '<aside id="side">'
-        f"<h1>{e(strings['actor_map_title'])}</h1>"
+        f"{heading}"
+        f"{_links(lang, size_by, query, api_base)}"
         f'<p id="status" class="note"></p>'
         f'<p id="shown-line">{e(strings["shown"])}: <span id="shown">0</span> '
         f"{e(strings['actors'])}</p>"
         f"{_sector_legend(lang, data)}{_kind_legend(lang)}{_link_legend(lang, size_by)}"
-        f"{_filter_form(lang, size_by, query)}"
+        f"{_filter_form(lang, size_by, query, api_base)}"
         "</aside>"
         '<main id="map" aria-label="map"></main>'
         '<aside id="details">'
@@ -334,61 +360,22 @@ def _link_legend(lang: str, size_by: str) -> str:
     return _section(strings["links"], items)
 
 
-def _options(values: Iterable[tuple[str, str]], selected: Any) -> str:
-    return "".join(
-        f'<option value="{html.escape(value)}"{" selected" if value == selected else ""}>'
-        f"{html.escape(label)}</option>"
-        for value, label in values
-    )
-
-
-def _select(label: str, name: str, values: Iterable[tuple[str, str]], selected: Any) -> str:
-    return (
-        f'<label>{html.escape(label)}<select name="{name}">{_options(values, selected)}'
-        "</select></label>"
-    )
-
-
-def _year(label: str, name: str, value: Any) -> str:
-    shown = html.escape(str(value)) if value is not None else ""
-    return (
-        f'<label>{html.escape(label)}<input type="number" name="{name}" min="1800" max="2200" '
-        f'value="{shown}"></label>'
-    )
-
-
-def _relation_checkboxes(lang: str, chosen: Iterable[str] | None) -> str:
-    kept = set(chosen or RELATION_LABELS)
-    boxes = "".join(
-        f'<label><input type="checkbox" name="relation_types" value="{kind}"'
-        f"{' checked' if kind in kept else ''}> {html.escape(labels[lang])}</label>"
-        for kind, labels in RELATION_LABELS.items()
-    )
-    title = html.escape(STRINGS[lang]["relation_types"])
-    return f'<div class="types"><span>{title}</span>{boxes}</div>'
-
-
-def _filter_form(lang: str, size_by: str, query: Mapping[str, Any]) -> str:
+def _filter_form(lang: str, size_by: str, query: Mapping[str, Any], api_base: str) -> str:
     strings = STRINGS[lang]
-    region = query.get("region") or ""
-    regions = [("", strings["all_regions"])] + [(name, name) for name in COUNTY_NAMES]
-    if region and region not in COUNTY_NAMES:
-        regions.append((str(region), str(region)))
-    hidden = "".join(
-        f'<input type="hidden" name="sector" value="{html.escape(str(sector))}">'
-        for sector in query.get("sector") or ()
-    )
     measures = [(m, MEASURE_LABELS[m][lang]) for m in SIZE_MEASURES]
-    return (
-        f"<section><h2>{html.escape(strings['filters'])}</h2>"
-        f'<form id="filters" method="get"><fieldset>{hidden}'
-        f"{_select(strings['region'], 'region', regions, region)}"
-        f'<div class="years">{_year(strings["year_from"], "year_from", query.get("year_from"))}'
-        f"{_year(strings['year_to'], 'year_to', query.get('year_to'))}</div>"
-        f"{_relation_checkboxes(lang, query.get('relation_types'))}"
-        f"{_select(strings['size_by'], 'size_by', measures, size_by)}"
-        f"{_select(strings['language'], 'lang', [('sv', 'Svenska'), ('en', 'English')], lang)}"
-        f'<button type="submit">{html.escape(strings["apply"])}</button></fieldset>'
-        f'<p class="note" id="filters-note">{html.escape(strings["filters_need_server"])}</p>'
-        "</form></section>"
-    )
+    languages = [("sv", "Svenska"), ("en", "English")]
+    selects = [
+        (strings["size_by"], "size_by", measures, size_by),
+        (strings["language"], "lang", languages, lang),
+    ]
+    sectors = scope_params(query, ("sector",))
+    return filter_form(lang, query, action=f"{api_base}/map", selects=selects, hidden=sectors)
+
+
+def _links(lang: str, size_by: str, query: Mapping[str, Any], api_base: str) -> str:
+    """This map in the other language, and the gap map of the same scope."""
+    other = "en" if lang == "sv" else "sv"
+    here = [*scope_params(query, (*SCOPE_KEYS, "sector")), ("size_by", size_by)]
+    switch = map_url(api_base, "/map", [*here, ("lang", other)])
+    gaps = map_url(api_base, "/map/gaps", [*scope_params(query), ("lang", lang)])
+    return map_links(lang, switch=switch, other=gaps, other_text=STRINGS[lang]["to_gap_map"])

@@ -6,7 +6,9 @@ observed / expected on a diverging, colour-blind-safe scale: vermillion for fewe
 expected, grey for as many, blue for more. Gaps (significantly under-connected pairs) are dashed.
 The p-value shown is the one-sided one in the direction of the colour: "fewer" for a pair below
 its expectation, "more" for one above, so a colour and a p-value never tell opposite stories.
-Beside the map, the same numbers as a table.
+Beside the map, the same numbers as a table, under a title naming the scope (county, years,
+relation types), the filter form, and links to the actor map of the same scope and to this map
+in the other language.
 """
 
 from __future__ import annotations
@@ -17,7 +19,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from mapper.model import Sector
-from visualize._page import SECTOR_COLOURS, check_lang, page, sector_label, static
+from visualize._page import (
+    SCOPE_KEYS,
+    SECTOR_COLOURS,
+    check_lang,
+    filter_form,
+    map_links,
+    map_url,
+    page,
+    scope_heading,
+    scope_params,
+    scope_title,
+    sector_label,
+    static,
+)
 from visualize._strings import STRINGS
 
 __all__ = ["RATIO_COLOURS", "ratio_colour", "render_gap_map"]
@@ -68,22 +83,34 @@ def ratio_colour(ratio: float | None) -> str:
 
 
 def render_gap_map(
-    gaps_result: Mapping[str, Any], sector_counts: Mapping[str, int], *, lang: str = "sv"
+    gaps_result: Mapping[str, Any],
+    sector_counts: Mapping[str, int],
+    *,
+    lang: str = "sv",
+    query: Mapping[str, Any] | None = None,
+    api_base: str = "",
 ) -> str:
     """Return the gap map of a `mapper.analysis.gaps` result as a self-contained HTML document.
 
-    `sector_counts` is the number of actors per sector. Raises ValueError for an unknown `lang`.
+    `sector_counts` is the number of actors per sector. `query` is the scope the result was
+    computed for (`region`, `year_from`, `year_to`, `relation_types`, `shared_collaborations`,
+    `subsector`; None if not known): the title names it, the filter form shows it and the links
+    keep it. `api_base` is put before `/map` and `/map/gaps` in the links and the form. Raises
+    ValueError for an unknown `lang`.
     """
     check_lang(lang)
+    if query is not None:  # None: the scope is not known, and the title claims none
+        query = {key: value for key, value in query.items() if key in SCOPE_KEYS}
     pairs = list(gaps_result.get("pairs", []))
     data = {
         "lang": lang,
         "strings": STRINGS[lang],
         "nodes": _nodes(sector_counts, lang),
         "edges": _edges(pairs, lang),
+        "api_base": api_base,
     }
-    body = _body(gaps_result, pairs, sector_counts, lang)
-    title = STRINGS[lang]["gap_map_title"]
+    body = _body(gaps_result, pairs, lang, query, api_base)
+    title = scope_title(STRINGS[lang]["gap_map_title"], query, lang)
     css, script = static("gap-map.css"), static("gap-map.js")
     return page(title=title, lang=lang, css=css, body=body, data=data, script=script)
 
@@ -173,20 +200,40 @@ def _pair_name(a: str, b: str, lang: str) -> str:
 def _body(
     gaps_result: Mapping[str, Any],
     pairs: list[Mapping[str, Any]],
-    sector_counts: Mapping[str, int],
     lang: str,
+    query: Mapping[str, Any] | None,
+    api_base: str,
 ) -> str:
     strings = STRINGS[lang]
     e = html.escape
+    heading = scope_heading(strings["gap_map_title"], query, lang)
+    query = query or {}
+    own = _own_params(gaps_result)
     return (
         '<div id="layout"><main id="map" aria-label="map"></main><aside id="side">'
-        f"<h1>{e(strings['gap_map_title'])}</h1>"
+        f"{heading}"
+        f"{_links(lang, query, own, api_base)}"
         f"{_legend(lang)}"
         f"<h2>{e(strings['table'])}</h2>{_table(pairs, lang)}"
         f'<p class="note">{e(_method(gaps_result, lang))}</p>'
         f"{_isolated(gaps_result, lang)}"
+        f"{filter_form(lang, query, action=f'{api_base}/map/gaps', hidden=[*own, ('lang', lang)])}"
         "</aside></div>"
     )
+
+
+def _own_params(gaps_result: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The gap map's own query parameters (`permutations`, `seed`) its result was made with."""
+    parameters = gaps_result.get("parameters", {})
+    return [(key, str(parameters[key])) for key in ("permutations", "seed") if key in parameters]
+
+
+def _links(lang: str, query: Mapping[str, Any], own: list[tuple[str, str]], api_base: str) -> str:
+    """This map in the other language, and the actor map of the same scope."""
+    other = "en" if lang == "sv" else "sv"
+    switch = map_url(api_base, "/map/gaps", [*scope_params(query), *own, ("lang", other)])
+    actors = map_url(api_base, "/map", [*scope_params(query), ("lang", lang)])
+    return map_links(lang, switch=switch, other=actors, other_text=STRINGS[lang]["to_actor_map"])
 
 
 def _legend(lang: str) -> str:

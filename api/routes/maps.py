@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import ScopeDep, ServiceDep
 from mapper.model import Language, Sector, SizeMeasure
-from mapper.service import DEFAULT_PERMUTATIONS, LIMITS
+from mapper.service import AGGREGATE_THRESHOLD, DEFAULT_PERMUTATIONS, LIMITS
 
 __all__ = ["router"]
 
@@ -32,10 +32,25 @@ def actor_map(
     sector: _Sectors = None,
     lang: _Lang = Language.SV,
     size_by: _SizeBy = SizeMeasure.DEGREE,
+    community: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=10**9,
+            description="On a map too large to show every actor (above "
+            f"{AGGREGATE_THRESHOLD:,} actors), one community of it: its number in the "
+            "aggregated view",
+        ),
+    ] = None,
 ) -> HTMLResponse:
-    """The actor map: actors coloured by sector, cross-sector links and brokers marked."""
+    """The actor map: actors coloured by sector, cross-sector links and brokers marked.
+
+    Up to 1,500 actors it is laid out in the browser; above, drawn with WebGL from a layout
+    computed on the server; above 20,000 it opens on one node per community."""
     sectors = tuple(s.value for s in sector or ())
-    page = service.actor_map(scope, sectors=sectors, lang=lang.value, size_by=size_by.value)
+    page = service.actor_map(
+        scope, sectors=sectors, lang=lang.value, size_by=size_by.value, community=community
+    )
     return HTMLResponse(page)
 
 

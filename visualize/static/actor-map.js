@@ -69,20 +69,46 @@
   var byId = {};
   data.nodes.forEach(function (n) { byId[n.id] = n; });
 
+  /* Labels: bigger actors get bigger labels (canvas units, so they grow as one zooms in, up
+     to MAX_LABEL_PX on the screen). chooseLabels() shows them by importance (brokers, then by
+     size) and hides one that is under MIN_LABEL_PX on the screen or would cover a label
+     already shown or the middle of another actor: at low zoom only the most important, more
+     as one zooms in. */
+  var FACE = "system-ui, sans-serif";
+  var MIN_LABEL_PX = 8, MAX_LABEL_PX = 17, LINE = 1.25, PADDING = 14, MAX_SCALE = 1.6;
+  function labelText(n) {
+    if (aggregated) { return regionName(n.region) + "\n" + n.count; }
+    return n.labelled ? (n.broker ? "★ " + n.name : n.name) : null;
+  }
+  function fontSize(n) {
+    return aggregated ? 26 : Math.round(Math.min(17, Math.max(12, 12 + (n.size - 9) * 5 / 23)));
+  }
+  var measure = document.createElement("canvas").getContext("2d");
+  measure.font = "100px " + FACE;
+  function labelShape(n) {  // the label's width and height per unit of font size
+    var text = labelText(n);
+    if (text === null) { return null; }
+    var lines = text.split("\n");
+    var widest = lines.reduce(function (top, line) {
+      return Math.max(top, measure.measureText(line).width / 100);
+    }, 0);
+    return { width: widest + 0.1, height: lines.length * LINE };
+  }
+
   function visNode(n) {
     var colour = colours[n.sector] || "#777777";
     var border = n.broker ? "#000000" : colour;
-    var label = aggregated ? regionName(n.region) + "\n" + n.count
-      : (n.labelled ? (n.broker ? "★ " + n.name : n.name) : undefined);
+    var label = labelText(n);
     var node = {
-      id: n.id, sector: n.sector, label: label, shape: aggregated ? "dot" : n.shape, size: n.size,
+      id: n.id, sector: n.sector, label: label === null ? undefined : label,
+      shape: aggregated ? "dot" : n.shape, size: n.size,
       borderWidth: n.broker ? 4 : 1, borderWidthSelected: n.broker ? 5 : 3,
+      font: { size: fontSize(n) },
       color: { background: colour, border: border,
                highlight: { background: colour, border: "#000000" },
                hover: { background: colour, border: "#000000" } },
       title: nodeTip(n)
     };
-    if (aggregated) { node.font = { size: 26 }; }
     if (n.x !== undefined) { node.x = n.x; node.y = n.y; }
     return node;
   }
@@ -104,6 +130,17 @@
   var active = {};
   data.sectors.forEach(function (s) { active[s.id] = true; });
   var nodes = new vis.DataSet(data.nodes.map(visNode));
+  var labels = {};  // id -> {text, font, shape, shown}, for the actors that have a label
+  data.nodes.forEach(function (n) {
+    var shape = labelShape(n);
+    if (shape) {
+      labels[n.id] = { text: labelText(n), font: fontSize(n), shape: shape, shown: true };
+    }
+  });
+  var byImportance = data.nodes.slice().sort(function (a, b) {
+    return (b.broker - a.broker) || (b.size - a.size) || (b.degree - a.degree) ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  });
   var edges = new vis.DataSet(data.edges.map(visEdge));
   var nodeView = new vis.DataView(nodes, {
     filter: function (n) { return active[n.sector] === true; }
@@ -125,7 +162,124 @@
     nodeView.refresh();
     edgeView.refresh();
     showCount();
+    if (window.mapperMap.ready) { relabel(); }
   }
+
+  // -- fit and labels ----------------------------------------------------------------------
+
+  function extent(n) {  // half the width of the node's shape, border included
+    return n.size + (n.broker ? 2.5 : 1);
+  }
+  function labelRect(n, p, font) {  // [left, top, right, bottom] in canvas units
+    var shape = labels[n.id].shape, half = shape.width * font / 2, top = p.y + extent(n) + 3;
+    return [p.x - half, top, p.x + half, top + shape.height * font];
+  }
+  /* The box, in canvas coordinates, of every shown actor with its label at full size: every
+     label, or with `chosen` only those. */
+  function contentBox(chosen) {
+    var shown = nodeView.getIds();
+    var positions = network.getPositions(shown);
+    var box = null;
+    shown.forEach(function (id) {
+      var n = byId[id], p = positions[id], r = extent(n);
+      box = grow(box, p.x - r, p.y - r, p.x + r, p.y + r);
+      if (labels[id] && (!chosen || chosen[id])) {
+        var rect = labelRect(n, p, labels[id].font);
+        box = grow(box, rect[0], rect[1], rect[2], rect[3]);
+      }
+    });
+    return box;
+  }
+  function fitView(chosen) {
+    return viewOf(container, contentBox(chosen), PADDING, MAX_SCALE);
+  }
+  function currentView() {
+    return { position: network.getViewPosition(), scale: network.getScale() };
+  }
+
+  /* The labels to show in `view`, by importance: each where it overlaps no label already
+     chosen and not the middle of another actor, and is at least MIN_LABEL_PX on the screen.
+     With `within`, only labels that lie inside the canvas at full size (as vis-network's
+     bounding box has them). Returns {id: true}. */
+  function chooseLabels(view, within) {
+    var scale = view.scale, chosen = {}, grid = new Grid(64);
+    var shown = nodeView.getIds(), positions = network.getPositions(shown);
+    var width = container.clientWidth / scale, height = container.clientHeight / scale;
+    var left = view.position.x - width / 2, top = view.position.y - height / 2;
+    shown.forEach(function (id) {  // the middle of each actor: a label may cross its rim
+      var p = positions[id], r = Math.max(0.5 * extent(byId[id]) * scale - 2, 1);
+      grid.add([p.x * scale - r, p.y * scale - r, p.x * scale + r, p.y * scale + r], id);
+    });
+    byImportance.forEach(function (n) {
+      var label = labels[n.id], p = positions[n.id];
+      if (!label || !p || label.font * scale < MIN_LABEL_PX) { return; }
+      if (within) {
+        var full = labelRect(n, p, label.font);
+        if (full[0] < left || full[2] > left + width || full[3] > top + height) { return; }
+      }
+      var drawn = labelRect(n, p, Math.min(label.font, MAX_LABEL_PX / scale));
+      var rect = [drawn[0] * scale - 2, drawn[1] * scale - 1, drawn[2] * scale + 2,
+                  drawn[3] * scale + 1];
+      if (grid.hits(rect, n.id)) { return; }
+      grid.add(rect, null);
+      chosen[n.id] = true;
+    });
+    return chosen;
+  }
+  var labelledAt = null;  // the scale the labels were last chosen for
+  function showLabels(chosen, scale) {
+    var changes = [];
+    Object.keys(labels).forEach(function (id) {
+      var label = labels[id], show = chosen[id] === true;
+      if (show !== label.shown) {
+        label.shown = show;
+        changes.push({ id: id, label: show ? label.text : "" });
+      }
+    });
+    labelledAt = scale;
+    if (changes.length) { nodes.update(changes); }
+  }
+  function relabel() {
+    var view = currentView();
+    showLabels(chooseLabels(view, false), view.scale);
+  }
+  /* Fit the map with every label; choose the labels at that zoom; fit closer, to the labels
+     chosen; choose again there, keeping every label inside the canvas. One move, one drawing. */
+  function arrange() {
+    var first = fitView(null);
+    if (!first) { relabel(); return; }
+    var view = fitView(chooseLabels(first, false)) || first;
+    showLabels(chooseLabels(view, true), view.scale);
+    moveTo(network, view);
+  }
+
+  /* Rectangles [left, top, right, bottom] in screen pixels, hashed into square cells. */
+  function Grid(cell) { this.cell = cell; this.cells = {}; }
+  Grid.prototype.keys = function (rect) {
+    var keys = [], c = this.cell;
+    for (var x = Math.floor(rect[0] / c); x <= Math.floor(rect[2] / c); x++) {
+      for (var y = Math.floor(rect[1] / c); y <= Math.floor(rect[3] / c); y++) {
+        keys.push(x + "," + y);
+      }
+    }
+    return keys;
+  };
+  Grid.prototype.add = function (rect, owner) {
+    var cells = this.cells;
+    this.keys(rect).forEach(function (key) {
+      (cells[key] = cells[key] || []).push([rect, owner]);
+    });
+  };
+  Grid.prototype.hits = function (rect, owner) {
+    var cells = this.cells;
+    return this.keys(rect).some(function (key) {
+      return (cells[key] || []).some(function (item) {
+        var other = item[0];
+        return item[1] !== owner && rect[0] < other[2] && other[0] < rect[2] &&
+          rect[1] < other[3] && other[1] < rect[3];
+      });
+    });
+  };
 
   function drillDownHref(n) {
     var params = new URLSearchParams();
@@ -191,33 +345,45 @@
     physics: data.physics ? {
       solver: "forceAtlas2Based",
       forceAtlas2Based: { gravitationalConstant: -90, springLength: 130, avoidOverlap: 0.6 },
-      stabilization: { enabled: true, iterations: 500, fit: true }
+      stabilization: { enabled: true, iterations: 500, fit: false }
     } : false,
     interaction: { hover: !large, tooltipDelay: 120, hideEdgesOnDrag: large,
                    hideEdgesOnZoom: large, keyboard: true },
-    nodes: { font: { size: 13, face: "system-ui, sans-serif", strokeWidth: 3,
-                     strokeColor: "#ffffff", color: "#1a1a1a" } },
+    nodes: { font: { size: 13, face: FACE, strokeWidth: 3, strokeColor: "#ffffff",
+                     color: "#1a1a1a" },
+             scaling: { label: { enabled: false, maxVisible: MAX_LABEL_PX,
+                                 drawThreshold: MIN_LABEL_PX } } },
     edges: { smooth: false, selectionWidth: 2 }
   };
 
-  var network = new vis.Network(document.getElementById("map"), {}, options);
+  var container = document.getElementById("map");
+  var network = new vis.Network(container, {}, options);
   window.mapperNetwork = network;
   window.mapperMap = { ready: false, data: data, nodes: nodeView, edges: edgeView,
-                       setSector: setSector, showDetails: showDetails };
-  whenDrawn(network, data.physics);
+                       setSector: setSector, showDetails: showDetails, fit: arrange };
+  var ready = readyWhenArranged(network);
+  whenResized(network, arrange);
+  var relabelling = null;
+  network.on("afterDrawing", function () {  // after a zoom, by hand or by focus()
+    if (!ready.arranged || labelledAt === null) { return; }
+    if (Math.abs(network.getScale() - labelledAt) / labelledAt < 0.03) { return; }
+    window.clearTimeout(relabelling);
+    relabelling = window.setTimeout(relabel, 120);
+  });
+  network.on("dragEnd", function (params) { if (params.nodes.length) { relabel(); } });
   network.on("click", function (params) {
     if (params.nodes.length) { showDetails(params.nodes[0]); }
   });
   network.setData({ nodes: nodeView, edges: edgeView });
+  whenSettled(network, data.physics, function () {  // before the layout is first drawn
+    arrange();
+    ready.arranged = true;
+  });
 
   Array.prototype.forEach.call(document.querySelectorAll("input.sector-filter"), function (box) {
     box.addEventListener("change", function () { setSector(box.value, box.checked); });
   });
-  if (window.location.protocol === "file:") {
-    document.querySelector("#filters fieldset").disabled = true;
-  } else {
-    document.getElementById("filters-note").hidden = true;
-  }
+  serverLinks(data.api_base);
   status();
   showCount();
 })();

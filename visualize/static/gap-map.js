@@ -26,14 +26,57 @@
              selfReference: { size: 45, angle: e.angle, renderBehindTheNode: true },
              title: tip(e.tip) };
   }));
+  var LOOP = 45, PADDING = 14, MAX_SCALE = 1.4;
+  var byId = {};
+  data.nodes.forEach(function (n) { byId[n.id] = n; });
+
+  /* Everything drawn, in canvas coordinates: the nodes with their labels (getBoundingBox), the
+     loops (a circle of radius LOOP on the node's border, at the loop's angle) and the links'
+     labels. vis-network keeps no public box for a link's label; it is read from the label
+     module of the pinned vis-network 9.1.2 once it has been drawn. */
+  function contentBox() {
+    var box = null, positions = network.getPositions();
+    nodes.getIds().forEach(function (id) {
+      var b = network.getBoundingBox(id);
+      if (b) { box = grow(box, b.left, b.top, b.right, b.bottom); }
+    });
+    data.edges.forEach(function (e, index) {
+      if (e.from === e.to && positions[e.from]) {
+        var p = positions[e.from], r = byId[e.from].size + 1, reach = LOOP + e.width / 2;
+        var cx = p.x + r * Math.cos(e.angle), cy = p.y - r * Math.sin(e.angle);
+        box = grow(box, cx - reach, cy - reach, cx + reach, cy + reach);
+      }
+      var edge = network.body.edges[index];
+      var size = edge && edge.labelModule && edge.labelModule.size;
+      if (size && size.width > 0) {
+        box = grow(box, size.left, size.top, size.left + size.width, size.top + size.height);
+      }
+    });
+    return box;
+  }
+  function fit() {
+    network.fit({ animation: false });  // every node on the canvas, so that all are drawn
+    network.redraw();                   // and their labels' boxes are up to date
+    moveTo(network, viewOf(container, contentBox(), PADDING, MAX_SCALE));
+  }
+
   var options = {
     autoResize: true, physics: false, layout: { improvedLayout: false },
     interaction: { hover: true, tooltipDelay: 100, dragNodes: true }
   };
-  var network = new vis.Network(document.getElementById("map"), {}, options);
+  var container = document.getElementById("map");
+  var network = new vis.Network(container, {}, options);
   window.mapperNetwork = network;
-  window.mapperMap = { ready: false, data: data, nodes: nodes, edges: edges };
-  whenDrawn(network, false);
+  window.mapperMap = { ready: false, data: data, nodes: nodes, edges: edges, fit: fit };
+  var ready = readyWhenArranged(network);
+  whenResized(network, fit);
   network.setData({ nodes: nodes, edges: edges });
-  network.fit({ animation: false });
+  network.once("afterDrawing", function () {  // the labels' boxes are known once drawn
+    window.setTimeout(function () {
+      fit();
+      ready.arranged = true;
+      network.redraw();
+    }, 0);
+  });
+  serverLinks(data.api_base);
 })();
