@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import threading
 import typing
 from collections.abc import Callable
 from enum import Enum
@@ -112,9 +113,16 @@ def info(ctx: click.Context, as_json: bool) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="MAPPER_HOST")
 @click.option("--port", default=8000, show_default=True, type=int, envvar="MAPPER_PORT")
+@click.option(
+    "--warm/--no-warm",
+    default=True,
+    show_default=True,
+    help="Build the whole store's map in the background at start, so that the first visitor "
+    "gets it from the cache.",
+)
 @click.pass_context
 @_fail_cleanly
-def serve(ctx: click.Context, host: str, port: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, warm: bool) -> None:
     """Serve the HTTP API (/docs) and the interactive maps (/map, /map/gaps)."""
     import uvicorn
 
@@ -134,6 +142,8 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     )
     if not settings.writes_enabled:
         click.echo("Writes over HTTP (POST /load) are off; set MAPPER_API_TOKEN to enable them.")
+    if warm:
+        threading.Thread(target=service.warm, name="warm", daemon=True).start()
     uvicorn.run(create_app(service, settings), host=host, port=port, log_level="info")
 
 

@@ -10,7 +10,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from mapper.analysis.gaps import gaps
 from mapper.analysis.mixing import mixing
 from mapper.analysis.paths import connections, shortest_paths
 from mapper.analysis.suggestions import suggest_partners
-from mapper.errors import ActorNotFound, CollaborationNotFound, InvalidParameter
+from mapper.errors import ActorNotFound, CollaborationNotFound, InvalidParameter, MapperError
 from mapper.filters import DEFAULT_PERMUTATIONS, LIMITS, ActorFilter, CollaborationFilter, Scope
 from mapper.memory import thaw
 from mapper.model import Actor, ApplyReport, Collaboration, Language, Relation, Sector, SizeMeasure
@@ -41,7 +41,14 @@ from mapper.settings import Settings, open_store
 from mapper.stores.base import Counts, GraphStore, Page, RemoteStore
 from visualize.actor_map import AGGREGATE_THRESHOLD, render_actor_map
 from visualize.gap_map import render_gap_map
-from visualize.webgl_map import WEBGL_FROM, community_view, map_layout, node_sizes, render_webgl_map
+from visualize.webgl_map import (
+    WEBGL_FROM,
+    WEBGL_LINKS_FROM,
+    community_view,
+    map_layout,
+    node_sizes,
+    render_webgl_map,
+)
 
 __all__ = [
     "BETWEENNESS_BUDGET",
@@ -119,9 +126,11 @@ _LARGE_ENTRIES = {"rows": 1, "compact": 4, "actor_graph": 2}
 # Betweenness work (source actors x links) done exactly before it is estimated from a sample,
 # on the compiled kernel (mapper/analysis/_kernels.py, 3-8 ns per unit on one of 2 cores):
 # exact at 10k actors and 234k links (about 18 s, bench/RESULTS.md), about 1000 sources at
-# 100k actors and 2.5M links; a few seconds for marking brokers on a map.
+# 100k actors and 2.5M links. Marking brokers on a map gets a tenth of a second or so: at 1e9
+# it was 2.2 s of a 13k-actor map's 4.1 s and 6.1 s of opening a 16k-actor community
+# (bench/RESULTS.md, "Large maps"); the map marks the top ten, an estimate is enough.
 BETWEENNESS_BUDGET = 2_500_000_000
-MAP_BETWEENNESS_BUDGET = 1_000_000_000
+MAP_BETWEENNESS_BUDGET = 100_000_000
 
 
 def _within(name: str, value: int, low: int, high: int) -> int:
@@ -423,35 +432,45 @@ class MapperService:
         if community is not None:
             C = self._community(scope, sectors, community)
             query["community"] = community
-        if len(C) > WEBGL_FROM:
+        if len(C) > WEBGL_FROM or C.number_of_links() > WEBGL_LINKS_FROM:
             return self._webgl_map(
                 C, scope, sectors, community, lang, size_by, brokers, query, api_base
             )
-        A = self.actor_graph(scope)
-        if community is not None:
-            A = A.subgraph(C.ids.tolist())
-        if sectors:
-            A = A.subgraph([node for node, s in A.nodes(data="sector") if s in sectors])
+        key = (scope, sectors, community)
         sample = _betweenness_sample(C, MAP_BETWEENNESS_BUDGET)
-        snapshot = self.snapshot()
+        if community is None:
+            A = self.actor_graph(scope)
+            if sectors:
+                A = A.subgraph([node for node, s in A.nodes(data="sector") if s in sectors])
+            snapshot = self.snapshot()
+            sources = {actor: snapshot.nodes[actor].get("sources", []) for actor in A}
+        else:  # a community of a large map: from its compact graph, not the whole snapshot
+            A, sources = self._cached(("map-small", *key), lambda: self._small_graph(C))
         marked = self._cached(
-            ("map-brokers", scope, sectors, brokers),
+            ("map-brokers", *key, brokers),
             lambda: self._map_brokers(C, brokers, sample),
         )
         scores = self._cached(
-            ("map-scores", scope, sectors, size_by),
+            ("map-scores", *key, size_by),
             lambda: self._map_scores(C, size_by, sample),
         )
         return render_actor_map(
             A,
             brokers=marked,
             scores=scores,
-            sources={actor: snapshot.nodes[actor].get("sources", []) for actor in A},
+            sources=sources,
             lang=lang,
             size_by=size_by,
             query=query,
             api_base=api_base,
         )
+
+    def warm(self) -> None:
+        """Compute what the first visitor asks for, so that it is answered from the cache: the
+        compact graph of the whole store and its actor map (on a large store, its communities:
+        8.9 s cold at 100k actors, bench/RESULTS.md). Errors are left for the requests."""
+        with suppress(MapperError):
+            self.actor_map(Scope())
 
     def _map_graph(self, scope: Scope, sectors: tuple[str, ...]) -> CompactGraph:
         C = self.compact(scope)
@@ -485,12 +504,13 @@ class MapperService:
 
     def _webgl_map(self, C, scope, sectors, community, lang, size_by, brokers, query, api_base):
         key = (scope, sectors, community)
-        if len(C) > AGGREGATE_THRESHOLD:
+        if len(C) > AGGREGATE_THRESHOLD and community is None:  # a community is drawn whole
             labels = self._map_communities(scope, sectors)
             view = self._cached(("map-aggregate", *key), lambda: community_view(C, labels))
             return render_webgl_map(**view, lang=lang, query=query, api_base=api_base)
         sample = _betweenness_sample(C, MAP_BETWEENNESS_BUDGET)
-        drawn = self._cached(("map-layout", *key), lambda: map_layout(C))
+        known = self._map_communities(scope, sectors) if community is None else None
+        drawn = self._cached(("map-layout", *key), lambda: map_layout(C, known))
         extras = self._cached(("map-extras", *key), lambda: self._actor_extras(C.ids.tolist()))
         marked = self._cached(
             ("map-brokers", *key, brokers), lambda: self._map_brokers(C, brokers, sample)
@@ -512,6 +532,29 @@ class MapperService:
             query=query,
             api_base=api_base,
         )
+
+    def _small_graph(self, C: CompactGraph) -> tuple[nx.Graph, dict[str, list]]:
+        """The actor graph of a few actors, as `actor_graph` makes it, from the compact graph
+        and their records (no snapshot of the whole store), and their sources."""
+        ids = C.ids.tolist()
+        actors = {actor.id: actor for actor in self.store.get_actors(ids)}
+        A = nx.Graph()
+        for i, actor_id in enumerate(ids):
+            actor = actors[actor_id]
+            A.add_node(
+                actor_id,
+                sector=actor.sector.value,
+                name=actor.name,
+                region=actor.region,
+                kinds=[kind.value for kind in actor.kinds],
+                subsector=actor.subsector,
+                funders=C.provenance.funders_of(i),
+            )
+        for u, v, weight in zip(*C.links(), strict=True):
+            via = C.provenance.via(int(u), int(v))
+            A.add_edge(ids[u], ids[v], weight=int(weight), distance=1 / weight, **via)
+        sources = {i: [s.model_dump(mode="json") for s in actors[i].sources] for i in ids}
+        return A, sources
 
     def _actor_extras(self, ids: list[str]) -> dict[str, list]:
         """What the map's search and country filter need beyond the compact graph."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import networkx as nx
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -707,3 +708,34 @@ def test_cli_map_reports_bad_filters_without_a_traceback(service, tmp_path: Path
     )
     assert result.exit_code == 1
     assert "parameter 'region'" in result.output and "Traceback" not in result.output
+
+
+def test_a_community_map_is_the_actor_graph_of_its_actors(service):
+    """A small community of a large map is drawn from its compact graph and its records, not
+    from the whole snapshot; it is the same graph as the actor graph's subgraph."""
+    C = service.compact(Scope())
+    keep = np.zeros(len(C), dtype=bool)
+    keep[: max(2, len(C) // 2)] = True
+    A, sources = service._small_graph(C.subgraph(keep))
+    reference = service.actor_graph(Scope()).subgraph(C.ids[keep].tolist())
+    assert sorted(A.nodes(data=True)) == sorted(reference.nodes(data=True))
+    assert sorted((min(u, v), max(u, v), d["weight"], d["collaborations"], d["relations"])
+                  for u, v, d in A.edges(data=True)) == sorted(
+        (min(u, v), max(u, v), d["weight"], d["collaborations"], d["relations"])
+        for u, v, d in reference.edges(data=True))
+    snapshot = service.snapshot()
+    assert sources == {i: snapshot.nodes[i].get("sources", []) for i in A}
+
+
+def test_warming_puts_the_whole_map_in_the_cache(service, monkeypatch):
+    service.warm()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the warmed map was computed again")
+
+    import mapper.service as module
+
+    monkeypatch.setattr(module, "actor_graph", refuse)  # the analyses, not the cached methods
+    monkeypatch.setattr(module, "compact_graph_from_rows", refuse)
+    monkeypatch.setattr(service, "_map_brokers", refuse)
+    assert "<html" in service.actor_map(Scope())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,7 @@ OUTSIDE = """() => {
     window.mapGraph.forEachNode((key) => {
         const d = renderer.getNodeDisplayData(key);
         if (!d || d.hidden) return;
-        const p = renderer.graphToViewport(d);  // relative to the container
+        const p = renderer.framedGraphToViewport(d);  // display data are framed coordinates
         const r = renderer.scaleSize(d.size);
         if (p.x - r < 0 || p.y - r < 0 || p.x + r > box.width || p.y + r > box.height) {
             outside.push(key);
@@ -169,6 +170,10 @@ def test_png_and_svg_exports_are_pictures(open_map, server):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000  # not a blank canvas
     svg = page.evaluate("window.mapExportSvg()")
     assert svg.startswith("<svg") and svg.count("<circle") == 2400
+    xs = [float(x) for x in re.findall(r'<circle cx="([-0-9.]+)"', svg)]
+    ys = [float(y) for y in re.findall(r'<circle cx="[-0-9.]+" cy="([-0-9.]+)"', svg)]
+    width, height = (float(v) for v in re.search(r'width="(\d+)" height="(\d+)"', svg).groups())
+    assert all(0 <= x <= width for x in xs) and all(0 <= y <= height for y in ys)
     assert "&lt;img src=x" in svg and "<img" not in svg
 
 

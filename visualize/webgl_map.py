@@ -33,6 +33,7 @@ __all__ = [
     "SVG_LINKS",
     "VERSIONS",
     "WEBGL_FROM",
+    "WEBGL_LINKS_FROM",
     "backbone",
     "community_view",
     "map_layout",
@@ -43,6 +44,10 @@ __all__ = [
 
 WEBGL_FROM = 1_500
 """Actor maps with more actors than this are drawn with WebGL (this module)."""
+
+WEBGL_LINKS_FROM = 2_000
+"""...or with more links than this: vis-network's physics took 9 s on 909 actors and 8,730
+links (bench/RESULTS.md, "Large maps")."""
 
 DRAWN_LINKS = 40_000
 """Links drawn when nothing is focused: each actor's strongest few, then the strongest overall.

@@ -149,9 +149,9 @@
       frontier = next;
     }
   }
+  // A focus adds its neighbourhood's links to the graph once; they stay, hidden unless their
+  // focus is shown (dropping edges one by one makes sigma re-index each time: 7 s for 264).
   function drawNeighbourhood() {  // the focus's links in full, and its partners' among them
-    graph.filterEdges(function (key, attributes) { return attributes.ego; })
-      .forEach(function (key) { graph.dropEdge(key); });
     if (focusSet === null) return;
     var added = 0;
     Object.keys(focusSet).forEach(function (key) {
@@ -190,14 +190,13 @@
       return attributes;
     },
     edgeReducer: function (key, attributes) {
-      if (!visible(attributes.a) || !visible(attributes.b)) {
+      if ((attributes.ego && focusSet === null) || !visible(attributes.a) || !visible(attributes.b)) {
         return Object.assign({}, attributes, { hidden: true });
       }
       return attributes;
     }
   });
-  timings.sigma = performance.now();
-  renderer.once("afterRender", function () { timings.firstFrame = performance.now(); });
+  timings.sigma = timings.firstFrame = performance.now();  // sigma draws in its constructor
   window.mapRenderer = renderer;  // for the browser tests and the console
   window.mapGraph = graph;
 
@@ -417,7 +416,7 @@
     var shown = [];
     graph.forEachNode(function (key) { if (visible(+key)) shown.push(+key); });
     var at = {};
-    shown.forEach(function (i) { at[i] = renderer.graphToViewport(renderer.getNodeDisplayData(String(i))); });
+    shown.forEach(function (i) { at[i] = renderer.framedGraphToViewport(renderer.getNodeDisplayData(String(i))); });
     var edges = [];
     graph.forEachEdge(function (key, attributes, source, target) {
       if (source in at || +source in at) {
