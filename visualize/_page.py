@@ -125,9 +125,25 @@ def static(name: str) -> str:
     return _INCLUDE.sub(lambda match: static(match.group(1)), text)
 
 
-def page(*, title: str, lang: str, css: str, body: str, data: Any, script: str) -> str:
-    """A complete, self-contained HTML document: no file or URL outside it is loaded."""
-    vis_js, vis_css = vis_assets()
+def page(
+    *,
+    title: str,
+    lang: str,
+    css: str,
+    body: str,
+    data: Any,
+    script: str,
+    libraries: Sequence[str] | None = None,
+    data_id: str = "mapper-data",
+) -> str:
+    """A complete, self-contained HTML document: no file or URL outside it is loaded.
+
+    `libraries` are the scripts run before `script` (default: vis-network, with its CSS)."""
+    if libraries is None:
+        vis_js, vis_css = vis_assets()
+        libraries, head = [vis_js], [f"<style>{vis_css}</style>"]
+    else:
+        libraries, head = [f"\n{library}" for library in libraries], []
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -136,13 +152,13 @@ def page(*, title: str, lang: str, css: str, body: str, data: Any, script: str) 
             '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{html.escape(title)}</title>",
-            f"<style>{vis_css}</style>",
+            *head,
             f"<style>\n{css}</style>",
             "</head>",
             "<body>",
             body,
-            json_script("mapper-data", data),
-            f"<script>{vis_js}</script>",
+            json_script(data_id, data),
+            *(f"<script>{library}</script>" for library in libraries),
             f"<script>\n{script}</script>",
             "</body>",
             "</html>",

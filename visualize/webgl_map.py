@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from mapper.analysis.compact import CompactGraph
 from mapper.model import ACTOR_RELATION_TYPES, SECTOR_LABELS, Sector
 from mapper.regions import COUNTY_NAMES
-from visualize._page import SECTOR_COLOURS, check_lang, json_script, static
+from visualize._page import SECTOR_COLOURS, check_lang, page, static
 from visualize.gap_map import ratio_colour
 
 __all__ = [
@@ -439,25 +439,15 @@ def _column(values: Sequence[Any] | None) -> list[Any] | None:
 
 def _page(title: str, lang: str, body: str, data: Mapping[str, Any]) -> str:
     """A complete HTML document: the vendored libraries, our script and CSS, the data."""
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            f'<html lang="{html.escape(lang)}">',
-            "<head>",
-            '<meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{html.escape(title)}</title>",
-            f"<style>\n{static('webgl-map.css')}</style>",
-            "</head>",
-            "<body>",
-            body,
-            json_script("map-data", data),
-            f"<script>\n{static('vendor/graphology.umd.min.js')}</script>",
-            f"<script>\n{static('vendor/sigma.min.js')}</script>",
-            f"<script>\n{static('webgl-map.js')}</script>",
-            "</body>",
-            "</html>",
-        ]
+    return page(
+        title=title,
+        lang=lang,
+        css=static("webgl-map.css"),
+        body=body,
+        data=data,
+        script=static("webgl-map.js"),
+        libraries=[static("vendor/graphology.umd.min.js"), static("vendor/sigma.min.js")],
+        data_id="map-data",
     )
 
 
