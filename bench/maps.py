@@ -59,16 +59,6 @@ HERE = Path(__file__).resolve().parent
 BEGIN, END = "<!-- maps: begin -->", "<!-- maps: end -->"
 
 SIZES = ("projects-13k", "100k")
-CHROMIUM = os.environ.get("MAPPER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1280, "height": 720}
 LOADS = 3  # page loads per page, each in a fresh browser context
 SAMPLES = 20  # focus, search and hover calls
@@ -686,7 +676,11 @@ _HOVER = """async (key) => {
 
 
 def _launch(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+    # the browser tests' Chromium and flags (software WebGL: SwiftShader), so both see the same
+    from tests.test_map_browser import CHROMIUM
+    from tests.test_webgl_map_browser import FLAGS
+
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
 
 
 def _open(browser, url: str, *, base: str, profile: bool = False) -> tuple[Any, dict]:

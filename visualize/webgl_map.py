@@ -13,7 +13,7 @@ textContent, the JSON is escaped for a script element.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -186,15 +186,17 @@ def map_layout(C: CompactGraph, labels: np.ndarray | None = None) -> dict[str, A
         "region": layout(C, seed=0, communities=by_county),
     }
     degree = np.diff(C.weights.indptr)
-    community_names = {
-        int(label): _community_name(C, labels == label, degree) for label in np.unique(labels)
-    }
+    county_names = [*counties, "–"]
     return {
         "positions": positions,
         "groups": {
-            "community": _group_labels(labels, positions["community"], community_names),
+            "community": _group_labels(
+                labels,
+                positions["community"],
+                lambda group: _community_name(C, labels == group, degree),
+            ),
             "region": _group_labels(
-                by_county, positions["region"], dict(enumerate([*counties, "–"]))
+                by_county, positions["region"], lambda group: county_names[group]
             ),
         },
     }
@@ -209,14 +211,15 @@ def _community_name(C: CompactGraph, members: np.ndarray, degree: np.ndarray) ->
 
 
 def _group_labels(
-    labels: np.ndarray, xy: np.ndarray, names: Mapping[int, str]
+    labels: np.ndarray, xy: np.ndarray, name_of: Callable[[int], str]
 ) -> list[dict[str, Any]]:
-    """The largest GROUP_LABELS groups of more than one actor: name and centre."""
+    """The largest GROUP_LABELS groups of more than one actor: name and centre (only the
+    groups labelled are named: a map has thousands of one-actor communities)."""
     sizes = np.bincount(labels)
     largest = [g for g in np.argsort(-sizes, kind="stable")[:GROUP_LABELS] if sizes[g] > 1]
     return [
         {
-            "label": names[int(g)],
+            "label": name_of(int(g)),
             "x": round(float(xy[labels == g, 0].mean()), 4),
             "y": round(float(xy[labels == g, 1].mean()), 4),
         }
@@ -254,9 +257,9 @@ def community_view(C: CompactGraph, labels: np.ndarray) -> dict[str, Any]:
     between.setdiag(0)
     between.eliminate_zeros()
     counts = np.bincount(group[labels], minlength=k)
-    dominant = np.array(
-        [np.bincount(C.sectors[group[labels] == g], minlength=4).argmax() for g in range(k)]
-    )
+    sectors = len(_SECTORS)
+    by_sector = np.bincount(group[labels] * sectors + C.sectors, minlength=k * sectors)
+    dominant = by_sector.reshape(k, sectors).argmax(axis=1)  # the commonest sector
     degree = np.diff(C.weights.indptr)
     names = [
         _community_name(C, labels == shown[g], degree) if g < len(shown) else "…" for g in range(k)
