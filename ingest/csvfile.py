@@ -25,7 +25,7 @@ import networkx as nx
 from ingest.rows import COLUMNS, RECORD_TYPES, REQUIRED_COLUMNS, SOURCE_COLUMNS, Row
 from ingest.snapshot import batch_from_graph
 from mapper.errors import SeedFileError
-from mapper.model import Actor, Collaboration, Relation
+from mapper.model import Actor, Collaboration, Relation, format_external_ids
 
 __all__ = ["FORMULA_STARTS", "read_csv", "record_type_of_name", "write_csv"]
 
@@ -204,12 +204,16 @@ def _with_source(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _actor_fields(columns: list[str], cells: list[str]) -> dict[str, Any]:
-    """The model splits `kinds` and `aliases` itself, at `|`."""
-    return _with_source(_given(columns, cells))
+    """The model splits `kinds`, `aliases` and `external_ids` itself, at `|`."""
+    return _with_data(_with_source(_given(columns, cells)))
 
 
 def _collaboration_fields(columns: list[str], cells: list[str]) -> dict[str, Any]:
-    fields = _with_source(_given(columns, cells))
+    return _with_data(_with_source(_given(columns, cells)))
+
+
+def _with_data(fields: dict[str, Any]) -> dict[str, Any]:
+    """The `data` cell as the JSON object it holds."""
     if "data" in fields:
         # Text that is not JSON stays text: the validator then says why it is no JSON object.
         with contextlib.suppress(json.JSONDecodeError):
@@ -271,7 +275,13 @@ def _record_rows(
     record: Actor | Collaboration | Relation, columns: tuple[str, ...]
 ) -> Iterator[list[str]]:
     """One row per source (one row with empty source cells when there is none)."""
-    cells = [_cell(getattr(record, column)) for column in columns if column not in SOURCE_COLUMNS]
+    cells = [
+        format_external_ids(record.external_ids)
+        if column == "external_ids"
+        else _cell(getattr(record, column))
+        for column in columns
+        if column not in SOURCE_COLUMNS
+    ]
     for source in record.sources or (None,):
         if source is None:
             yield [*cells, "", "", ""]

@@ -71,11 +71,26 @@ def _jsonl_row(text: str, line: int, shown: str) -> Row | SeedFileError:
     return Row(record_type, line, fields, "json")
 
 
+_DEFAULTS = {"country"}  # actor fields a seed file may give a default for, under "defaults"
+
+
 def _seed_rows(items: list[Item], shown: str) -> Iterator[Row | SeedFileError]:
+    defaults = {}
+    for item in items:
+        if item.key == "defaults":
+            found = _defaults(item, shown)
+            if isinstance(found, SeedFileError):
+                yield found
+            else:
+                defaults = found
     for item in items:
         record_type = _LISTS.get(item.key)
+        if item.key == "defaults":
+            continue
         if record_type is None:
-            expected = "actors, collaborations, relations (or elements, connections for Kumu)"
+            expected = (
+                "actors, collaborations, relations, defaults (or elements, connections for Kumu)"
+            )
             yield SeedFileError(shown, item.line, item.key, f"unknown key; expected {expected}")
         elif item.index is None:
             if item.value != []:
@@ -85,8 +100,23 @@ def _seed_rows(items: list[Item], shown: str) -> Iterator[Row | SeedFileError]:
             found = _kind(item.value)
             where = f"{item.key}[{item.index}]"
             yield SeedFileError(shown, item.line, where, f"expected an object, found {found}")
+        elif record_type == "actor" and defaults:
+            yield Row(record_type, item.line, defaults | item.value, "json")
         else:
             yield Row(record_type, item.line, item.value, "json")
+
+
+def _defaults(item: Item, shown: str) -> dict[str, Any] | SeedFileError:
+    """The file's own defaults for actor fields, e.g. `"defaults": {"country": "SE"}`."""
+    if not isinstance(item.value, dict) or item.index is not None:
+        return SeedFileError(
+            shown, item.line, "defaults", 'expected an object such as {"country": "SE"}'
+        )
+    unknown = sorted(set(item.value) - _DEFAULTS)
+    if unknown:
+        problem = f"{unknown[0]!r} cannot have a default; expected {', '.join(sorted(_DEFAULTS))}"
+        return SeedFileError(shown, item.line, "defaults", problem)
+    return item.value
 
 
 def _text(path: Path, shown: str) -> str | SeedFileError:

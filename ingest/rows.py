@@ -48,6 +48,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "url",
         "aliases",
         "description",
+        "external_ids",
+        "data",
         *SOURCE_COLUMNS,
     ),
     "collaboration": (
@@ -66,6 +68,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "type",
         "source",
         "target",
+        "collaboration",
         "role",
         "amount",
         "currency",

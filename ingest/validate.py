@@ -209,14 +209,14 @@ class _Run:
         """A relation end that is not even an id: reported as an unknown id, with a hint."""
         return (
             row.record_type == "relation"
-            and loc in (("source",), ("target",))
+            and loc in (("source",), ("target",), ("collaboration",))
             and kind == "string_pattern_mismatch"
         )
 
     def _defer_reference(self, shown: str, row: Row, end: str) -> None:
-        expected = "actor"
+        expected = "actor" if end == "source" else "collaboration"
         if end == "target":
-            expected = _expected_target(row.fields.get("type"))
+            expected = _expected_target(row.fields.get("type"), row.fields.get("collaboration"))
         field = field_name((end,), row.format)
         if row.place is not None:
             field = f"{row.place}: {field}"
@@ -314,13 +314,11 @@ class _Run:
             self.errors.append(SeedFileError(shown, line, field, problem))
 
     def _ends_fit(self, relation: Relation) -> bool:
-        return self._fits(relation.source, "actor") and self._fits(
-            relation.target, _TARGET_KINDS[relation.type]
-        )
+        return all(self._fits(value, expected) for _, value, expected in _ends(relation))
 
     def _check_ends(self, key: str, relation: Relation) -> None:
         shown, line = self.seen["relation"][key]
-        for end, expected in (("source", "actor"), ("target", _TARGET_KINDS[relation.type])):
+        for end, _, expected in _ends(relation):
             field = field_name((end,), self.formats[shown])
             if line is None:
                 field = f"edge {key!r}: {field}"
@@ -433,12 +431,23 @@ _MAYBE_CONTROL = re.compile(r"\\u00[01][0-9a-fA-F]|\\u007[fF]|\\[bf]|[\x7f-\x9f]
 _CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL"}
 
 
-def _expected_target(relation_type: Any) -> str:
-    """What a relation of this type may point at: "actor", "collaboration" or either."""
+def _expected_target(relation_type: Any, collaboration: Any = None) -> str:
+    """What a relation of this type may point at: "actor", "collaboration" or either (a FUNDS
+    relation that names the collaboration it pays for points at an actor)."""
     try:
-        return _TARGET_KINDS[RelationType(relation_type)]
+        kind = _TARGET_KINDS[RelationType(relation_type)]
     except ValueError:
         return "actor or collaboration"
+    return "actor" if collaboration and kind == "actor or collaboration" else kind
+
+
+def _ends(relation: Relation) -> Iterator[tuple[str, str, str]]:
+    """(field, id, expected kind) of every id a relation names."""
+    yield "source", relation.source, "actor"
+    target = _expected_target(relation.type, relation.collaboration)
+    yield "target", relation.target, target
+    if relation.collaboration is not None:
+        yield "collaboration", relation.collaboration, "collaboration"
 
 
 def _valid_sources(fields: dict[str, Any]) -> list[Source | None]:

@@ -16,7 +16,7 @@ import click
 
 from mapper.errors import MapperError, SeedValidationFailed
 from mapper.filters import options
-from mapper.model import Language, Sector, SizeMeasure
+from mapper.model import KNOWN_SECTORS, Language, Sector, SizeMeasure
 from mapper.results import Brokerage, Brokers, Connections, Funding, Gaps, Mixing, Suggestion
 from mapper.service import DEFAULT_PERMUTATIONS, MapperService, Scope, open_service
 
@@ -149,7 +149,7 @@ def serve(ctx: click.Context, host: str, port: int, warm: bool) -> None:
 
 # -- shared options ------------------------------------------------------------------------
 
-_SECTORS = [sector.value for sector in Sector]
+_SECTORS = list(KNOWN_SECTORS)  # the sectors of sector statistics
 
 
 def _click_option(name: str, kind: Any, default: Any, details: Any) -> Callable:
@@ -573,7 +573,7 @@ def funding(ctx: click.Context, year_from: int | None, year_to: int | None, as_j
     "--sector",
     "sectors",
     multiple=True,
-    type=click.Choice(_SECTORS),
+    type=click.Choice([sector.value for sector in Sector]),
     help="Only actors of this sector (repeatable; actor map only).",
 )
 @click.option(

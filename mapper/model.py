@@ -7,6 +7,7 @@ lowercase slugs (`vinnova`, `region-skane`); names keep their å, ä and ö.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -16,10 +17,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mapper.countries import normalise_country
 from mapper.regions import normalise_region
 
 __all__ = [
     "ACTOR_RELATION_TYPES",
+    "KNOWN_SECTORS",
     "SECTOR_LABELS",
     "SUBSECTORS",
     "Actor",
@@ -30,6 +33,8 @@ __all__ = [
     "Batch",
     "Collaboration",
     "CollaborationKind",
+    "ExternalId",
+    "ExternalScheme",
     "Language",
     "Relation",
     "RelationType",
@@ -41,7 +46,9 @@ __all__ = [
     "Subsector",
     "Text",
     "TypeReport",
+    "format_external_ids",
     "merge_sources",
+    "parse_external_ids",
     "slugify",
     "year_of",
 ]
@@ -55,13 +62,19 @@ class Sector(StrEnum):
     PRIVATE = "private"
     CIVIL_SOCIETY = "civil_society"
     ACADEMIA = "academia"
+    UNKNOWN = "unknown"
 
+
+KNOWN_SECTORS: tuple[str, ...] = ("public", "private", "civil_society", "academia")
+"""The sectors of sector statistics: actors of unknown sector are stored, listed and drawn, but
+left out of gaps, mixing and brokerage (their number is reported)."""
 
 SECTOR_LABELS: dict[str, dict[str, str]] = {
     "public": {"sv": "Offentlig sektor", "en": "Public sector"},
     "private": {"sv": "Näringsliv", "en": "Private sector"},
     "civil_society": {"sv": "Civilsamhälle", "en": "Civil society"},
     "academia": {"sv": "Akademi", "en": "Academia"},
+    "unknown": {"sv": "Okänd sektor", "en": "Unknown sector"},
 }
 
 
@@ -105,6 +118,11 @@ class Role(StrEnum):
     FUNDER = "funder"
     SPEAKER = "speaker"
     PARTICIPANT = "participant"
+    ADVISOR = "advisor"
+    EVALUATOR = "evaluator"
+    CO_FUNDER = "co_funder"
+    SOLE_FUNDER = "sole_funder"
+    THIRD_PARTY = "third_party"
 
 
 SUBSECTORS: dict[str, str] = {
@@ -208,6 +226,42 @@ def _blank_to_none(value: Any) -> Any:
 
 
 Slug = Annotated[str, Field(pattern=_SLUG_PATTERN, max_length=200)]
+ExternalScheme = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+ExternalId = Annotated[str, Field(pattern=r"^[^|\s](?:[^|]*[^|\s])?$", max_length=200)]
+"""The scheme of an external id: `pic` (EU Participant Identification Code), `vat`, `orgnr`
+(Swedish organisationsnummer), ..."""
+
+
+def parse_external_ids(text: str) -> dict[str, str]:
+    """External ids as seed CSV writes them, `scheme:id` joined by `|` (or a JSON object).
+
+    >>> parse_external_ids("pic:999864846|vat:SE202100281401")
+    {'pic': '999864846', 'vat': 'SE202100281401'}
+
+    Raises ValueError for a part without a scheme.
+    """
+    text = text.strip()
+    if text.startswith("{"):
+        return json.loads(text)
+    ids: dict[str, str] = {}
+    for part in filter(None, (part.strip() for part in text.split("|"))):
+        scheme, colon, value = part.partition(":")
+        if not colon or not scheme.strip() or not value.strip():
+            raise ValueError(
+                f"{part!r} is not an external id; expected scheme:id, e.g. 'orgnr:202100-2817', "
+                "several joined by '|'"
+            )
+        ids[scheme.strip()] = value.strip()
+    return ids
+
+
+def format_external_ids(ids: dict[str, str]) -> str:
+    """The CSV cell of external ids: `scheme:id` joined by `|`, sorted by scheme.
+
+    >>> format_external_ids({"vat": "SE1", "pic": "9"})
+    'pic:9|vat:SE1'
+    """
+    return "|".join(f"{scheme}:{value}" for scheme, value in sorted(ids.items()))
 Text = Annotated[str, Field(min_length=1, max_length=100_000)]
 
 
@@ -245,15 +299,27 @@ class Actor(_Record):
     sector: Sector
     subsector: str | None = None
     region: str | None = None
-    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "SE"
+    country: str | None = None
     url: str | None = None
     aliases: tuple[str, ...] = ()
     description: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    external_ids: dict[ExternalScheme, ExternalId] = Field(default_factory=dict)
     sources: tuple[Source, ...] = ()
 
     _blank = field_validator(
-        "name", "name_en", "subsector", "region", "url", "description", mode="before"
+        "name", "name_en", "subsector", "region", "country", "url", "description", mode="before"
     )(_blank_to_none)
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        return normalise_country(value) if value is not None else None
+
+    @field_validator("external_ids", mode="before")
+    @classmethod
+    def _external_ids(cls, value: Any) -> Any:
+        return parse_external_ids(value) if isinstance(value, str) else value
 
     @field_validator("kinds", mode="before")
     @classmethod
@@ -282,8 +348,10 @@ class Actor(_Record):
 
     @model_validator(mode="after")
     def _region(self) -> Actor:
-        if self.region is not None and self.country == "SE":
+        """A region is a Swedish county: it is normalised, and it makes an unknown country SE."""
+        if self.region is not None and self.country in (None, "SE"):
             object.__setattr__(self, "region", normalise_region(self.region))
+            object.__setattr__(self, "country", "SE")
         return self
 
 
@@ -329,12 +397,15 @@ _ACTOR_TO_ACTOR = {RelationType.PART_OF, RelationType.MEMBER_OF, RelationType.CO
 class Relation(_Record):
     """A typed link from an actor to an actor or a collaboration.
 
-    Identity is (type, source, target, role, year): upserting the same identity replaces it.
+    Identity is (type, source, target, collaboration, role, year): upserting the same identity
+    replaces it. `collaboration` is only for FUNDS between two actors: the collaboration the
+    money is for (a funder that pays each partner of a project its share).
     """
 
     type: RelationType
     source: Slug
     target: Slug
+    collaboration: Slug | None = None
     role: Role | None = None
     amount: Annotated[float, Field(ge=0)] | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
@@ -357,6 +428,8 @@ class Relation(_Record):
             object.__setattr__(self, "currency", "SEK")
         if self.type is not RelationType.FUNDS and (self.amount is not None or self.currency):
             raise ValueError(f"amount and currency are only for FUNDS, not {self.type.value}")
+        if self.collaboration is not None and self.type is not RelationType.FUNDS:
+            raise ValueError(f"collaboration is only for FUNDS, not {self.type.value}")
         if self.type in _ACTOR_TO_ACTOR and self.source == self.target:
             raise ValueError(
                 f"an actor cannot have {self.type.value} with itself ({self.source!r})"
@@ -365,8 +438,14 @@ class Relation(_Record):
 
     @property
     def key(self) -> str:
-        """The relation's identity as one string: TYPE:source->target[:role][@year]."""
+        """The relation's identity as one string: TYPE:source->target[/collaboration][:role][@year].
+
+        >>> Relation(type="FUNDS", source="eu", target="umu", collaboration="p1", year=2016).key
+        'FUNDS:eu->umu/p1@2016'
+        """
         key = f"{self.type.value}:{self.source}->{self.target}"
+        if self.collaboration is not None:
+            key += f"/{self.collaboration}"
         if self.role is not None:
             key += f":{self.role.value}"
         if self.year is not None:
@@ -378,7 +457,7 @@ class Relation(_Record):
         """True/False where the type fixes it; None for FUNDS, which may point at either."""
         if self.type is RelationType.PARTICIPATES_IN:
             return True
-        if self.type in _ACTOR_TO_ACTOR:
+        if self.type in _ACTOR_TO_ACTOR or self.collaboration is not None:
             return False
         return None
 

@@ -68,6 +68,9 @@ class GapParameters(BaseModel):
 class Gaps(BaseModel):
     pairs: list[GapPair]
     actors: int
+    unknown_sector_actors: int = Field(
+        0, description="Actors of unknown sector in the scope, left out of these figures"
+    )
     links: int
     isolated_actors: list[str]
     sectors_without_cross_links: list[Sector]
@@ -82,6 +85,9 @@ class Mixing(BaseModel):
     density: dict[str, dict[str, float | None]]
     ei_index: dict[str, float | None]
     ei_index_overall: float | None
+    unknown_sector_actors: int = Field(
+        0, description="Actors of unknown sector in the scope, left out of these figures"
+    )
 
 
 class Brokerage(BaseModel):
@@ -106,6 +112,9 @@ class Brokers(BaseModel):
     exact: bool = Field(description="False when betweenness is estimated from sampled sources")
     sources: int = Field(description="Source actors the betweenness was computed from")
     actors: int = Field(description="Actors in the scope")
+    unknown_sector_actors: int = Field(
+        0, description="Actors of unknown sector in the scope, left out of these figures"
+    )
 
 
 class Via(BaseModel):

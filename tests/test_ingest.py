@@ -51,14 +51,14 @@ BROKEN = [
         "actors_bad_sector.csv",
         [
             "broken/actors_bad_sector.csv:2: sector: 'public sector' is not one of public, "
-            "private, civil_society, academia; did you mean 'public'?",
+            "private, civil_society, academia, unknown; did you mean 'public'?",
         ],
     ),
     (
         "actors_three_problems.csv",
         [
             "broken/actors_three_problems.csv:2: sector: 'Public' is not one of public, private, "
-            "civil_society, academia; did you mean 'public'?",
+            "civil_society, academia, unknown; did you mean 'public'?",
             "broken/actors_three_problems.csv:3: name: is empty; every record needs a name",
             "broken/actors_three_problems.csv:4: kinds: 'networks' is not one of organisation, "
             "department, funder, network; did you mean 'network'?",
@@ -98,10 +98,11 @@ BROKEN = [
         [
             "broken/actors_unknown_column.csv:1: sectr: unknown column; did you mean 'sector'? "
             "expected columns are id, name, name_en, kinds, sector, subsector, region, country, "
-            "url, aliases, description, source_document, source_quote, source_url",
+            "url, aliases, description, external_ids, data, source_document, source_quote, "
+            "source_url",
             "broken/actors_unknown_column.csv:1: homepage: unknown column; expected columns are "
             "id, name, name_en, kinds, sector, subsector, region, country, url, aliases, "
-            "description, source_document, source_quote, source_url",
+            "description, external_ids, data, source_document, source_quote, source_url",
             "broken/actors_unknown_column.csv:1: sector: missing column; a file of actors needs "
             "the columns id, name, sector",
         ],
@@ -261,11 +262,11 @@ BROKEN = [
         [
             "broken/json_problems.json:4: homepage: is not a field of an actor; expected one of "
             "id, name, name_en, kinds, sector, subsector, region, country, url, aliases, "
-            "description, sources",
+            "description, data, external_ids, sources",
             "broken/json_problems.json:4: sources[1].quote: quote not found in rapport.txt: "
             '"Vinnova finansierade projektet med 3 miljoner kronor."',
             "broken/json_problems.json:15: people: unknown key; expected actors, collaborations, "
-            "relations (or elements, connections for Kumu)",
+            "relations, defaults (or elements, connections for Kumu)",
         ],
     ),
     (

@@ -197,7 +197,7 @@ def test_a_broken_graphml_node_is_named_in_the_message(snapshot, tmp_path: Path)
     (error,) = validate(path).errors
     assert str(error) == (
         f"{path}: node 'foreningen-vi': sector: 'civil society' is not one of public, private, "
-        "civil_society, academia; did you mean 'civil_society'?"
+        "civil_society, academia, unknown; did you mean 'civil_society'?"
     )
 
 

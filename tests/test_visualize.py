@@ -22,7 +22,7 @@ import visualize
 from api.app import create_app
 from mapper.analysis.gaps import gaps
 from mapper.cli import cli
-from mapper.model import SECTOR_LABELS, Actor, Batch, Collaboration, Relation, Source
+from mapper.model import KNOWN_SECTORS, SECTOR_LABELS, Actor, Batch, Collaboration, Relation, Source
 from mapper.service import MapperService, Scope
 from mapper.stores.embedded import EmbeddedStore
 from visualize import actor_map, gap_map, layout
@@ -199,6 +199,7 @@ def test_sectors_have_okabe_ito_colours_and_a_legend(sample_page):
         "private": "#E69F00",
         "civil_society": "#009E73",
         "academia": "#CC79A7",
+        "unknown": "#999999",
     }
     for sector, colour in SECTOR_COLOURS.items():
         assert f'class="sector-filter" value="{sector}" checked' in sample_page
@@ -511,7 +512,7 @@ def test_sector_layout_puts_sectors_apart():
     A = synthetic_actor_graph(400)
     positions = layout.sector_layout(A)
     centre = {}
-    for sector in SECTOR_LABELS:
+    for sector in KNOWN_SECTORS:
         xs = [positions[n][0] for n, s in A.nodes(data="sector") if s == sector]
         ys = [positions[n][1] for n, s in A.nodes(data="sector") if s == sector]
         centre[sector] = (sum(xs) / len(xs), sum(ys) / len(ys))

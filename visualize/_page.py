@@ -52,6 +52,7 @@ SECTOR_COLOURS: dict[str, str] = {
     Sector.PRIVATE.value: "#E69F00",  # orange
     Sector.CIVIL_SOCIETY.value: "#009E73",  # bluish green
     Sector.ACADEMIA.value: "#CC79A7",  # reddish purple
+    Sector.UNKNOWN.value: "#999999",  # grey: a sector the sources do not give
 }
 
 _VIS_DIR = ("lib", "vis-9.1.2")

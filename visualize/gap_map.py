@@ -18,7 +18,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from mapper.model import Sector
+from mapper.model import KNOWN_SECTORS, Sector
 from visualize._page import (
     SCOPE_KEYS,
     SECTOR_COLOURS,
@@ -127,7 +127,7 @@ def _nodes(sector_counts: Mapping[str, int], lang: str) -> list[dict[str, Any]]:
             "x": _POSITIONS[sector.value][0],
             "y": _POSITIONS[sector.value][1],
         }
-        for sector in Sector
+        for sector in map(Sector, KNOWN_SECTORS)
     ]
 
 

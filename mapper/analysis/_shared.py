@@ -8,11 +8,14 @@ import numpy as np
 
 from mapper.errors import InvalidParameter
 from mapper.filters import check_region, check_relation_types, check_years
-from mapper.model import ACTOR_RELATION_TYPES, Sector, year_of
+from mapper.model import ACTOR_RELATION_TYPES, KNOWN_SECTORS, Sector, year_of
 
 __all__ = [
     "ACTOR_RELATION_TYPES",
+    "ALL_SECTORS",
     "SECTORS",
+    "UNKNOWN",
+    "UNKNOWN_CODE",
     "check_count",
     "check_region",
     "check_relation_types",
@@ -25,9 +28,18 @@ __all__ = [
     "relation_period",
     "relation_periods",
     "sectors_of",
+    "without_unknown",
 ]
 
-SECTORS: tuple[str, ...] = tuple(sector.value for sector in Sector)
+SECTORS: tuple[str, ...] = KNOWN_SECTORS
+"""The sectors of sector statistics, in order; an actor's sector code indexes this tuple."""
+
+UNKNOWN: str = Sector.UNKNOWN.value
+UNKNOWN_CODE: int = len(SECTORS)
+"""The sector code of actors of unknown sector (one past SECTORS)."""
+
+ALL_SECTORS: tuple[str, ...] = (*SECTORS, UNKNOWN)
+"""Every sector an actor may have, indexed by its sector code."""
 
 
 def check_sector(value: Any, name: str = "sector") -> str:
@@ -41,15 +53,41 @@ def check_sector(value: Any, name: str = "sector") -> str:
 
 
 def sectors_of(G) -> dict[Any, str]:
-    """Map every node of an actor graph to its sector; raise ValueError for a node without one."""
+    """Map every node of an actor graph to its sector (`unknown` included); raise ValueError
+    for a node without one."""
     sectors = {}
     for node, sector in G.nodes(data="sector"):
-        if sector not in SECTORS:
+        if sector not in ALL_SECTORS:
             raise ValueError(
-                f"actor {node!r} has sector {sector!r}; expected one of {', '.join(SECTORS)}"
+                f"actor {node!r} has sector {sector!r}; expected one of {', '.join(ALL_SECTORS)}"
             )
         sectors[node] = sector
     return sectors
+
+
+def without_unknown(G) -> tuple[Any, int]:
+    """(the actor graph without its actors of unknown sector, how many there were).
+
+    What sector statistics (gaps, mixing, brokers) look at: an actor whose sector is not known
+    cannot count for or against any sector. `G` is a networkx graph or a CompactGraph.
+
+    >>> import networkx as nx
+    >>> G = nx.path_graph(["kth", "x", "vinnova"])
+    >>> nx.set_node_attributes(G, {"kth": "academia", "x": "unknown", "vinnova": "public"},
+    ...     "sector")
+    >>> H, unknown = without_unknown(G)
+    >>> sorted(H), unknown
+    (['kth', 'vinnova'], 1)
+    """
+    sectors = getattr(G, "sectors", None)
+    if sectors is not None:  # a CompactGraph
+        known = sectors != UNKNOWN_CODE
+        unknown = len(known) - int(known.sum())
+        return (G.subgraph(known) if unknown else G), unknown
+    unknown_nodes = [node for node, sector in G.nodes(data="sector") if sector == UNKNOWN]
+    if not unknown_nodes:
+        return G, 0
+    return G.subgraph(set(G) - set(unknown_nodes)), len(unknown_nodes)
 
 
 def check_count(name: str, value: Any, *, minimum: int = 1) -> int:

@@ -9,7 +9,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from mapper.analysis._shared import SECTORS, check_count, sectors_of
+from mapper.analysis._shared import SECTORS, check_count, sectors_of, without_unknown
 from mapper.analysis.compact import CompactGraph
 from mapper.errors import InvalidParameter
 
@@ -126,7 +126,8 @@ def brokers(
     Returns `{brokers, exact, sources, actors}`: `exact` is False when the betweenness values
     are estimated from `sources` sampled source actors (`k` below the number of actors). Each
     broker: `{actor, name, sector, cross_sector_betweenness, betweenness, brokerage}`, where
-    `brokerage` holds the actor's role counts from `brokerage(G)`. A `CompactGraph` is
+    `brokerage` holds the actor's role counts from `brokerage(G)`. Actors of unknown sector are
+    left out, with their links (`unknown_sector_actors` says how many). A `CompactGraph` is
     computed with compiled code (unweighted paths only); a networkx graph with networkx.
 
     >>> G = nx.path_graph(["kth", "impact-hub", "vinnova"])
@@ -138,6 +139,7 @@ def brokers(
     ([('impact-hub', 1.0, 1), ('kth', 0.0, 0)], True)
     """
     check_count("top", top)
+    G, unknown = without_unknown(G)
     k = _sample_size(G, k)
     if isinstance(G, CompactGraph):
         ranked = _compact_brokers(G, top, k, seed, weight)
@@ -148,6 +150,7 @@ def brokers(
         "exact": k is None,
         "sources": len(G) if k is None else k,
         "actors": len(G),
+        "unknown_sector_actors": unknown,
     }
 
 

@@ -1,7 +1,7 @@
 """The compact actor graph: integer-indexed actors and a sparse symmetric matrix of link weights.
 
 The same graph as `actor_graph()` builds (docs/analysis.md, "The actor graph"), held as arrays:
-actor `i` is `ids[i]` (sorted ids), with `sectors[i]` (an index into SECTORS) and `regions[i]`;
+actor `i` is `ids[i]` (sorted ids), with `sectors[i]` (an index into ALL_SECTORS) and `regions[i]`;
 `weights` is an n x n scipy.sparse CSR matrix whose entry (i, j) is the link weight, (number of
 shared collaborations) + (number of direct relations), zero where there is no link, symmetric,
 with an empty diagonal. Which collaborations and relations make up a link is not stored: callers
@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from mapper.analysis._shared import (
     ACTOR_RELATION_TYPES,
-    SECTORS,
+    ALL_SECTORS,
     check_region,
     check_relation_types,
     check_years,
@@ -54,7 +54,7 @@ class CompactGraph:
     """An actor graph as arrays; see the module docstring."""
 
     ids: np.ndarray  # str objects, sorted
-    sectors: np.ndarray  # int8 index into SECTORS
+    sectors: np.ndarray  # int8 index into ALL_SECTORS (UNKNOWN_CODE: unknown sector)
     regions: np.ndarray  # str or None objects
     weights: sp.csr_array  # symmetric, int32, empty diagonal
     names: np.ndarray | None = None  # str objects
@@ -101,7 +101,7 @@ class CompactGraph:
         G = nx.Graph()
         names = self.names if self.names is not None else [None] * len(self)
         G.add_nodes_from(
-            (actor, {"sector": SECTORS[sector], "region": region, "name": name})
+            (actor, {"sector": ALL_SECTORS[sector], "region": region, "name": name})
             for actor, sector, region, name in zip(
                 self.ids.tolist(), self.sectors, self.regions, names, strict=True
             )
@@ -221,7 +221,7 @@ class IndexedRows:
             actor_ids=actor_ids,
             actor_names=np.array([rows.actor_names[i] for i in order], dtype=object),
             actor_sectors=np.array(
-                [SECTORS.index(rows.actor_sectors[i]) for i in order], dtype=np.int8
+                [ALL_SECTORS.index(rows.actor_sectors[i]) for i in order], dtype=np.int8
             ),
             actor_regions=np.array([rows.actor_regions[i] for i in order], dtype=object),
             actor_attributes={
@@ -339,7 +339,7 @@ def compact_graph(G) -> CompactGraph:
     weights = _symmetric(np.array(u, dtype=np.intp), np.array(v, dtype=np.intp), w, len(ids))
     return CompactGraph(
         ids=ids,
-        sectors=np.array([SECTORS.index(sector[node]) for node in ids], dtype=np.int8),
+        sectors=np.array([ALL_SECTORS.index(sector[node]) for node in ids], dtype=np.int8),
         regions=np.array([G.nodes[node].get("region") for node in ids], dtype=object),
         weights=weights,
         names=np.array([G.nodes[node].get("name") for node in ids], dtype=object),
@@ -367,22 +367,22 @@ def sector_region_groups(G) -> nx.Graph:
         (region_code.get(r, 0) for r in C.regions.tolist()), dtype=np.int64, count=len(C)
     )
     key = {
-        code: (SECTORS[code // width], regions[code % width - 1] if code % width else None)
+        code: (ALL_SECTORS[code // width], regions[code % width - 1] if code % width else None)
         for code in np.unique(group).tolist()
     }
     H = nx.Graph()
-    counts = np.bincount(group, minlength=len(SECTORS) * width)
+    counts = np.bincount(group, minlength=len(ALL_SECTORS) * width)
     for code in sorted(key, key=lambda c: str(key[c])):
         H.add_node(key[code], sector=key[code][0], region=key[code][1], count=int(counts[code]))
     u, v, _ = C.links()
     a, b = group[u], group[v]
     apart = a != b
     pairs, links = np.unique(
-        np.minimum(a, b)[apart] * (len(SECTORS) * width) + np.maximum(a, b)[apart],
+        np.minimum(a, b)[apart] * (len(ALL_SECTORS) * width) + np.maximum(a, b)[apart],
         return_counts=True,
     )
     for pair, count in zip(pairs.tolist(), links.tolist(), strict=True):
-        first, second = divmod(pair, len(SECTORS) * width)
+        first, second = divmod(pair, len(ALL_SECTORS) * width)
         H.add_edge(key[first], key[second], links=count)
     return H
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mapper.analysis._shared import SECTORS, check_count
+from mapper.analysis._shared import SECTORS, check_count, without_unknown
 from mapper.analysis.compact import compact_graph
 from mapper.errors import InvalidParameter
 from mapper.filters import DEFAULT_PERMUTATIONS
@@ -66,7 +66,8 @@ def gaps(
       overstates the links among hubs. Kept for comparison, never used for the flags.
 
     Pairs with expected 0 (a sector without links) are not tested: their ratio, z and p-values
-    are None and they are never a gap. Also returned: `isolated_actors` (degree 0, sorted) and
+    are None and they are never a gap. Actors of unknown sector are left out (their number is
+`unknown_sector_actors`), with their links. Also returned: `isolated_actors` (degree 0, sorted) and
     `sectors_without_cross_links` (sectors with actors but no link to another sector). The
     result is reproducible from `seed`. `G` is a networkx graph (taken as undirected) or a
     `CompactGraph`; self-loops are ignored. Raises ValueError for a parameter out of range.
@@ -80,6 +81,7 @@ def gaps(
     (1, 2.0, 1.5, False)
     """
     _check_parameters(permutations, bins, ratio_threshold, alpha)
+    G, unknown = without_unknown(compact_graph(G))
     nodes, labels, u, v = _arrays(G)
     degree = np.bincount(u, minlength=len(nodes)) + np.bincount(v, minlength=len(nodes))
     bin_of = _bins_of_active(degree, bins)
@@ -99,6 +101,7 @@ def gaps(
     return {
         "pairs": pairs,
         "actors": len(nodes),
+        "unknown_sector_actors": unknown,
         "links": len(u),
         "isolated_actors": sorted(str(nodes[i]) for i in np.flatnonzero(degree == 0)),
         "sectors_without_cross_links": _sectors_without_cross_links(labels, pairs),

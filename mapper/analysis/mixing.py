@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mapper.analysis._shared import SECTORS, sectors_of
+from mapper.analysis._shared import SECTORS, sectors_of, without_unknown
 from mapper.analysis.compact import CompactGraph
 
 __all__ = ["mixing", "mixing_from_counts"]
@@ -23,7 +23,8 @@ def mixing(G) -> dict:
       (all links inside the sector) to +1 (all links to other sectors); None when a has no link.
     - `ei_index_overall`: the same over all links: E = cross-sector, I = within-sector links.
 
-    Every sector appears in every table, with zeros when it has no actors. `G` is a networkx
+    Every sector appears in every table, with zeros when it has no actors. Actors of unknown
+    sector are left out, with their links; `unknown_sector_actors` says how many. `G` is a networkx
     graph or a `CompactGraph` (counted with numpy).
 
     >>> import networkx as nx
@@ -36,8 +37,12 @@ def mixing(G) -> dict:
     >>> result["ei_index"]["academia"], result["ei_index_overall"]
     (0.0, -0.3333333333333333)
     """
-    if isinstance(G, CompactGraph):
-        return _compact_mixing(G)
+    G, unknown = without_unknown(G)
+    result = _compact_mixing(G) if isinstance(G, CompactGraph) else _networkx_mixing(G)
+    return result | {"unknown_sector_actors": unknown}
+
+
+def _networkx_mixing(G) -> dict:
     sector = sectors_of(G)
     actors = dict.fromkeys(SECTORS, 0)
     for value in sector.values():

@@ -38,6 +38,7 @@ def search_text(actor: Actor) -> str:
 def batch_ids(batch: Batch) -> list[str]:
     """Every id a batch names, its own records' and its relations' ends, sorted."""
     ends = {end for relation in batch.relations for end in (relation.source, relation.target)}
+    ends.update(r.collaboration for r in batch.relations if r.collaboration is not None)
     own = {actor.id for actor in batch.actors} | {c.id for c in batch.collaborations}
     return sorted(ends | own)
 
@@ -71,6 +72,10 @@ def check_batch(
             raise UnknownReference(relation.key, "target", relation.target, "collaboration")
         elif not wants_collaboration and relation.target not in actor_ids:
             raise UnknownReference(relation.key, "target", relation.target, "actor")
+        if relation.collaboration is not None and relation.collaboration not in collaboration_ids:
+            raise UnknownReference(
+                relation.key, "collaboration", relation.collaboration, "collaboration"
+            )
 
 
 def conditions(
