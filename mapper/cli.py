@@ -154,8 +154,11 @@ _SECTORS = list(KNOWN_SECTORS)  # the sectors of sector statistics
 
 def _click_option(name: str, kind: Any, default: Any, details: Any) -> Callable:
     """One filter (mapper.filters) as a click option: `--year-from`, `--relation-type`
-    (repeatable), `--no-shared` for a filter that is on by default."""
+    (repeatable), `--no-shared` for a filter that is on by default, `--with-partners` for one
+    that is off."""
     flag = (details.cli or name).replace("_", "-")
+    if kind is bool and not default:
+        return click.option(f"--{flag}", name, is_flag=True, help=_help(details.description))
     if kind is bool:
         return click.option(
             f"--no-{flag}",
@@ -175,8 +178,12 @@ def _click_option(name: str, kind: Any, default: Any, details: Any) -> Callable:
         type=value_type,
         multiple=multiple,
         default=None,
-        help=details.description.replace("`", "'") + ".",
+        help=_help(details.description),
     )
+
+
+def _help(description: str) -> str:
+    return description.replace("`", "'") + "."
 
 
 def filter_options(filter_set: type) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -372,6 +379,12 @@ def gaps(
     )
     if result.isolated_actors:
         click.echo(f"isolated actors: {', '.join(result.isolated_actors)}")
+    _echo_unknown(result.unknown_sector_actors)
+
+
+def _echo_unknown(count: int) -> None:
+    if count:
+        click.echo(f"{count} actors of unknown sector are left out of these figures")
 
 
 @cli.command()
@@ -396,6 +409,7 @@ def mixing(ctx: click.Context, scope: Scope, as_json: bool) -> None:
     ]
     click.echo(_table(rows, ["sector", *_SECTORS, "E-I"]))
     click.echo(f"overall E-I index: {_number(result.ei_index_overall)}")
+    _echo_unknown(result.unknown_sector_actors)
 
 
 @cli.command()
@@ -436,6 +450,7 @@ def brokers(ctx: click.Context, scope: Scope, top: int, sample: int | None, as_j
             f"estimated: shortest paths from {result.sources} of {result.actors} actors, "
             "sampled (--sample sets how many)"
         )
+    _echo_unknown(result.unknown_sector_actors)
 
 
 @cli.command()

@@ -18,6 +18,7 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
+from mapper.countries import normalise_country
 from mapper.errors import InvalidParameter
 from mapper.model import (
     ACTOR_RELATION_TYPES,
@@ -39,9 +40,11 @@ __all__ = [
     "Listing",
     "Option",
     "Scope",
+    "check_country",
     "check_region",
     "check_relation_types",
     "check_years",
+    "country_option",
     "option",
     "options",
     "region_option",
@@ -114,6 +117,28 @@ def check_region(region: str | None) -> str | None:
         return normalise_region(region)
     except ValueError as error:
         raise InvalidParameter("region", str(error)) from None
+
+
+def check_country(country: str | None) -> str | None:
+    """The ISO 3166-1 code `country` names (any case; EL and UK as GR and GB); or None."""
+    if country is None or country == "":
+        return None
+    try:
+        return normalise_country(country)
+    except ValueError as error:
+        raise InvalidParameter("country", str(error)) from None
+
+
+def country_option(keeps: str) -> Any:
+    """The country filter, the same in every filter set but for what it keeps."""
+    return option(
+        None,
+        f"Only this country, an ISO 3166-1 code such as `SE` (EL and UK read as GR and GB); "
+        f"{keeps}",
+        max_length=10,
+        check=check_country,
+        actor_attribute=True,
+    )
 
 
 def check_years(year_from: int | None, year_to: int | None) -> None:
@@ -205,7 +230,8 @@ class Scope:
 
     >>> Scope(region="12", relation_types=("FUNDS", "COLLABORATES_WITH"))
     Scope(relation_types=('COLLABORATES_WITH', 'FUNDS'), shared_collaborations=True, \
-region='Skåne län', year_from=None, year_to=None, subsector=None)
+region='Skåne län', year_from=None, year_to=None, subsector=None, country=None, \
+with_partners=False)
     """
 
     relation_types: tuple[ActorRelationType, ...] | None = option(
@@ -233,10 +259,18 @@ region='Skåne län', year_from=None, year_to=None, subsector=None)
     subsector: Subsector | None = option(
         None, "Only actors of this subsector, e.g. `municipality`", actor_attribute=True
     )
+    country: str | None = country_option("its actors (unknown countries are left out)")
+    with_partners: bool = option(
+        False,
+        "With `country`: also every actor linked to one of its actors (their direct partners), "
+        "and the links among all of them",
+    )
 
     def __post_init__(self) -> None:
         _check(self)
         check_years(self.year_from, self.year_to)
+        if self.with_partners and self.country is None:
+            raise InvalidParameter("with_partners", "needs country: whose partners to add")
 
     def actor_attributes(self) -> dict[str, Any]:
         """The actor-attribute filters that are set: keep actors whose field has the value."""
@@ -268,6 +302,7 @@ class ActorFilter:
     kind: ActorKind | None = option(None, "Only actors of this kind")
     subsector: Subsector | None = option(None, "Only actors of this subsector")
     region: str | None = region_option("the actors located there")
+    country: str | None = country_option("the actors registered there")
     q: str | None = option(
         None, "Name, English name or alias contains this (case-insensitive)", max_length=200
     )

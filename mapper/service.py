@@ -20,7 +20,7 @@ import numpy as np
 
 from ingest import ValidationResult, read_batch, to_gexf, to_graphml, to_kumu, validate, write_csv
 from ingest.files import READERS
-from mapper.analysis._shared import SECTORS
+from mapper.analysis._shared import ALL_SECTORS
 from mapper.analysis.actor_graph import actor_graph
 from mapper.analysis.brokers import betweenness, brokers, cross_sector_betweenness
 from mapper.analysis.compact import (
@@ -478,7 +478,7 @@ class MapperService:
             return C
         return self._cached(
             ("map-graph", scope, sectors),
-            lambda: C.subgraph(np.isin(C.sectors, [SECTORS.index(s) for s in sectors])),
+            lambda: C.subgraph(np.isin(C.sectors, [ALL_SECTORS.index(s) for s in sectors])),
         )
 
     def _map_communities(self, scope: Scope, sectors: tuple[str, ...]) -> np.ndarray:
@@ -548,6 +548,7 @@ class MapperService:
                 region=actor.region,
                 kinds=[kind.value for kind in actor.kinds],
                 subsector=actor.subsector,
+                country=actor.country,
                 funders=C.provenance.funders_of(i),
             )
         for u, v, weight in zip(*C.links(), strict=True):
@@ -578,8 +579,8 @@ class MapperService:
         carry the scope. Raises InvalidParameter."""
         self._check_map_options(lang, "degree")
         result = self.gaps(scope, permutations=permutations, seed=seed)
-        sizes = np.bincount(self.compact(scope).sectors, minlength=len(SECTORS))
-        counts = dict(zip(SECTORS, sizes.tolist(), strict=True))
+        sizes = np.bincount(self.compact(scope).sectors, minlength=len(ALL_SECTORS))
+        counts = dict(zip(ALL_SECTORS, sizes.tolist(), strict=True))
         return render_gap_map(result, counts, lang=lang, query=vars(scope), api_base=api_base)
 
     @staticmethod

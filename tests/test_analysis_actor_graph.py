@@ -70,7 +70,7 @@ def test_nodes_carry_the_actor_fields():
     assert set(A) == {actor.id for actor in ACTORS}
     assert A.nodes["vinnova"] == {
         "sector": "public", "name": "Vinnova", "region": "Stockholms län", "kinds": ["funder"],
-        "subsector": "agency", "funders": [],
+        "subsector": "agency", "country": "SE", "funders": [],
     }
     assert A.nodes["kth"]["funders"] == ["vinnova"]
     assert not A.is_directed() and not A.is_multigraph()

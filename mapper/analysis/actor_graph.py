@@ -53,7 +53,7 @@ from mapper.memory import paused_gc
 __all__ = ["actor_graph"]
 
 _TAKES_PART = {"PARTICIPATES_IN", "FUNDS"}
-_NODE_FIELDS = ("sector", "name", "region", "kinds", "subsector")
+_NODE_FIELDS = ("sector", "name", "region", "kinds", "subsector", "country")
 
 
 def actor_graph(
@@ -65,11 +65,13 @@ def actor_graph(
     year_from: int | None = None,
     year_to: int | None = None,
     attributes: Mapping[str, Any] | None = None,
+    with_partners: bool = False,
 ) -> nx.Graph:
     """Return the actor graph of the snapshot `G` (see the module docstring).
 
     `relation_types=None` means all of ACTOR_RELATION_TYPES. `attributes` keeps only the actors
-    whose field of each name has that value, e.g. `{"subsector": "municipality"}`. Raises
+    whose field of each name has that value, e.g. `{"subsector": "municipality"}`;
+    `with_partners` adds every actor linked to one of those, and the links among all. Raises
     InvalidParameter for a relation type that is not one of ACTOR_RELATION_TYPES, a region that
     is not a county, or `year_from` after `year_to`.
 
@@ -95,16 +97,30 @@ def actor_graph(
     county = check_region(region)
     check_years(year_from, year_to)
     with paused_gc():
-        return _build(G, types, county, shared_collaborations, year_from, year_to, attributes)
+        A = _build(G, types, county, shared_collaborations, year_from, year_to)
+        return _with_attributes(A, attributes or {}, with_partners)
 
 
-def _build(G, types, county, shared_collaborations, year_from, year_to, attributes) -> nx.Graph:
+def _with_attributes(A: nx.Graph, attributes: Mapping[str, Any], with_partners: bool) -> nx.Graph:
+    """The actor graph `A` of the actors whose fields have the `attributes`' values (and, with
+    partners, of every actor linked to one of those), in `A`'s order."""
+    if not attributes:
+        return A
+    nodes = A.nodes
+    chosen = {a for a in A if all(nodes[a].get(n) == v for n, v in attributes.items())}
+    if with_partners:
+        chosen |= {other for actor in chosen for other in A[actor]}
+    H = nx.Graph()
+    H.add_nodes_from((actor, nodes[actor]) for actor in A if actor in chosen)
+    H.add_edges_from((u, v, d) for u, v, d in A.edges(data=True) if u in chosen and v in chosen)
+    return H
+
+
+def _build(G, types, county, shared_collaborations, year_from, year_to) -> nx.Graph:
     actors = {node for node, kind in G.nodes(data="node_type") if kind == "actor"}
     collaborations = _kept_collaborations(G, county, year_from, year_to)
     participants = _participants(G, actors, collaborations)
     kept = _kept_actors(G, actors, participants, county)
-    for name, value in (attributes or {}).items():
-        kept = {actor for actor in kept if G.nodes[actor].get(name) == value}
     links = _direct_links(G, kept, types, year_from, year_to)
     if shared_collaborations:
         links = _shared_links(participants, kept, links)

@@ -254,8 +254,12 @@ def compact_graph_from_rows(
     year_from: int | None = None,
     year_to: int | None = None,
     attributes: Mapping[str, Any] | None = None,
+    with_partners: bool = False,
 ) -> CompactGraph:
     """The compact actor graph of `rows` for a scope, with the filters of `actor_graph()`.
+
+    `with_partners` adds to the actors that `attributes` keep every actor linked to one of
+    them, and the links among all of these.
 
     Raises InvalidParameter for a relation type that does not link two actors, a region that
     is not a county, `year_from` after `year_to`, or an attribute the rows do not hold.
@@ -275,10 +279,6 @@ def compact_graph_from_rows(
     if county is not None:
         kept = rows.actor_regions == county
         kept[actors] = True
-    for name, value in (attributes or {}).items():
-        if name not in rows.actor_attributes:
-            raise InvalidParameter(name, "is not an actor field the store's rows hold")
-        kept &= rows.actor_attributes[name] == value
     in_years = overlapping(rows.direct_first, rows.direct_last, year_from, year_to)
     direct = np.isin(rows.direct_type, [_TYPE_CODES[t] for t in types]) & in_years
     direct &= kept[rows.direct_source] & kept[rows.direct_target]
@@ -288,6 +288,7 @@ def compact_graph_from_rows(
     if not shared_collaborations:
         B = sp.csr_array(B.shape, dtype=np.int32)
     weights = weights + _shared_weights(B)
+    kept = _with_attributes(rows, kept, attributes or {}, weights if with_partners else None)
     keep = np.flatnonzero(kept)
     weights = sp.csr_array(weights[keep][:, keep]) if len(keep) < n else sp.csr_array(weights)
     weights.sum_duplicates()
@@ -313,6 +314,22 @@ def compact_graph_from_rows(
         names=rows.actor_names[keep],
         provenance=provenance.subset(keep) if len(keep) < n else provenance,
     )
+
+
+def _with_attributes(
+    rows: IndexedRows, kept: np.ndarray, attributes: Mapping[str, Any], weights: sp.csr_array | None
+) -> np.ndarray:
+    """`kept` narrowed to the actors whose attributes have the given values; with `weights`,
+    widened again by every kept actor linked to one of those."""
+    chosen = kept.copy()
+    for name, value in attributes.items():
+        if name not in rows.actor_attributes:
+            raise InvalidParameter(name, "is not an actor field the store's rows hold")
+        chosen &= rows.actor_attributes[name] == value
+    if weights is None:
+        return chosen
+    linked = (weights @ chosen.astype(np.int32)) > 0
+    return chosen | (linked & kept)
 
 
 def compact_graph(G) -> CompactGraph:

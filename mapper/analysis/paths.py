@@ -7,7 +7,7 @@ from itertools import islice, pairwise, takewhile
 import networkx as nx
 import numpy as np
 
-from mapper.analysis._shared import SECTORS, check_count, check_sector, sectors_of
+from mapper.analysis._shared import ALL_SECTORS, SECTORS, check_count, check_sector, sectors_of
 from mapper.analysis.compact import CompactGraph
 from mapper.errors import ActorNotFound
 
@@ -135,7 +135,7 @@ def _link(G, first, second, data: dict) -> dict:
 
 def _compact_actor(G: CompactGraph, i: int) -> dict:
     name = G.names[i] if G.names is not None else None
-    return {"actor": str(G.ids[i]), "name": name, "sector": SECTORS[G.sectors[i]]}
+    return {"actor": str(G.ids[i]), "name": name, "sector": ALL_SECTORS[G.sectors[i]]}
 
 
 def _compact_via(G: CompactGraph, u: int, v: int) -> dict:

@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from mapper.analysis._shared import SECTORS, check_count
+from mapper.analysis._shared import ALL_SECTORS, check_count
 from mapper.analysis.compact import CompactGraph
 from mapper.errors import ActorNotFound, InvalidParameter
 
@@ -145,7 +145,7 @@ def _compact_suggestion(G: CompactGraph, i, c, common, region_weight, funder_wei
     return {
         "actor": str(G.ids[c]),
         "name": G.names[c] if G.names is not None else None,
-        "sector": SECTORS[G.sectors[c]],
+        "sector": ALL_SECTORS[G.sectors[c]],
         "score": sum(parts.values()),
         "parts": parts,
         "common_neighbours": sorted(G.ids[both].tolist()) if len(both) else [],

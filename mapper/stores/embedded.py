@@ -166,6 +166,7 @@ _WHERE: dict[type, dict[str, str]] = {
         "kind": "instr(kinds, '|' || :kind || '|') > 0",
         "subsector": "json_extract(record, '$.subsector') = :subsector",
         "region": "region = :region",
+        "country": "json_extract(record, '$.country') = :country",
         "q": "search LIKE :q ESCAPE '\\'",
     },
     CollaborationFilter: {

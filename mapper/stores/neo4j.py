@@ -148,6 +148,7 @@ _WHERE: dict[type, dict[str, str]] = {
         "sector": "n.sector = $sector",
         "kind": "$kind IN n.kinds",
         "subsector": "n.subsector = $subsector",
+        "country": "n.country = $country",
         "region": "n.region = $region",
         "q": "n.search CONTAINS $q",
     },
