@@ -264,7 +264,9 @@ def _write_table(
     encoding = "utf-8-sig" if spreadsheet_safe else "utf-8"
     escape = _safe if spreadsheet_safe else _kept
     with open(path, "w", encoding=encoding, newline="") as file:
-        writer = csv.writer(file, lineterminator="\n")
+        # CRLF, as RFC 4180 has it: the writer then quotes a cell with a lone CR too (it quotes
+        # the characters of its line terminator), which the reader would take for a line break
+        writer = csv.writer(file, lineterminator="\r\n")
         writer.writerow(columns)
         for record in records:
             for cells in _record_rows(record, columns):

@@ -1,17 +1,22 @@
 """GraphML and GEXF for Gephi and other graph tools: flat attributes, read back by networkx.
 
 Neither format holds lists or objects, so the graph written is flat: `kinds` and `aliases` are
-`|`-joined text, `sources` and `data` JSON text; a field that is not given is left out. Nodes are
+`|`-joined text, `sources`, `data` and `external_ids` JSON text; a field that is not given is
+left out. Nodes are
 keyed by id and have `node_type` ("actor" or "collaboration") and `label` (the name); edges are
 keyed by `Relation.key` and have `type`. GEXF reserves `type`, `start` and `end` for its own
 use, so there they are written as `relation_type`, `start_date` and `end_date`. XML keeps no
 carriage returns, so line ends in text are written as `\n`.
+
+GraphML is read back by `read_graphml` (GEXF by `ingest.gexf.read_gexf`). `xml_root` tells the
+two apart by their root element, and refuses a file with a DTD: neither format needs one, and
+without it no entity can expand (billion laughs) or point outside the file.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
+import pyexpat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -24,11 +29,24 @@ from ingest.snapshot import batch_from_graph
 from mapper.errors import SeedFileError
 from mapper.model import Actor, Collaboration, Relation
 
-__all__ = ["GEXF_NAMES", "flat_graph", "read_graphml", "to_gexf", "to_graphml"]
+__all__ = [
+    "DTD_REFUSED",
+    "GEXF_NAMES",
+    "flat_graph",
+    "read_graphml",
+    "to_gexf",
+    "to_graphml",
+    "xml_root",
+]
 
 GEXF_NAMES = {"type": "relation_type", "start": "start_date", "end": "end_date"}
+DTD_REFUSED = (
+    "the file has a DTD (<!DOCTYPE ...>), which GraphML and GEXF do not need; it is refused "
+    "so that no entity in it can expand: save the file again without it"
+)
 _JOINED = ("kinds", "aliases")
-_JSON = ("sources", "data")
+_JSON = ("sources", "data", "external_ids")
+_SNIFF_CHUNK, _SNIFF_CHUNKS = 64 * 1024, 16
 
 
 def flat_graph(G: nx.MultiDiGraph, *, names: dict[str, str] | None = None) -> nx.MultiDiGraph:
@@ -64,28 +82,81 @@ def to_gexf(G: nx.MultiDiGraph, path_or_file: str | Path | IO[bytes]) -> None:
     nx.write_gexf(flat, path_or_file, encoding="utf-8")
 
 
+def xml_root(path: str | Path) -> str:
+    """The name of the root element of an XML file, without its namespace: "graphml", "gexf".
+
+    Only the beginning of the file is read. Raises ValueError saying why there is none: the
+    file is not XML, has a DTD (refused), or has no root element in its first megabyte.
+    """
+    parser = pyexpat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = _found_root
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    with open(path, "rb") as file:
+        for _ in range(_SNIFF_CHUNKS):
+            chunk = file.read(_SNIFF_CHUNK)
+            try:
+                parser.Parse(chunk, not chunk)
+            except _Root as root:
+                return root.name
+            except pyexpat.ExpatError as error:
+                raise ValueError(f"not an XML file: {error}") from None
+            if not chunk:
+                break
+    raise ValueError("no XML element in the first megabyte; expected GraphML or GEXF")
+
+
+class _Root(Exception):
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+def _found_root(name: str, attributes: Any) -> None:
+    raise _Root(name.rpartition(" ")[2])
+
+
+def _refuse_dtd(*declaration: Any) -> None:
+    raise ValueError(DTD_REFUSED)
+
+
 def read_graphml(path: str | Path, shown_as: str | None = None) -> Iterator[Row | SeedFileError]:
     """Rows from a GraphML file written by `to_graphml`; errors name the node or edge."""
     shown = str(shown_as or path)
+    try:
+        root = xml_root(path)
+    except ValueError as error:
+        yield SeedFileError(shown, None, None, str(error))
+        return
+    if root != "graphml":
+        yield SeedFileError(shown, None, None, f"the root element is {root!r}; expected graphml")
+        return
     try:
         G = nx.read_graphml(path, force_multigraph=True)
     except (ParseError, nx.NetworkXError, ValueError) as error:
         yield SeedFileError(shown, None, None, f"not a GraphML file networkx can read: {error}")
         return
     for node, attributes in G.nodes(data=True):
-        fields = _unflattened(attributes)
+        try:
+            fields = _unflattened(attributes)
+        except _TooDeep as error:
+            yield SeedFileError(shown, None, f"node {node!r}: {error.name}", _TOO_DEEP)
+            continue
         record_type = fields.pop("node_type", "actor")
         fields.pop("label", None)
         yield Row(record_type, None, {"id": node, **fields}, "graphml", f"node {node!r}")
     for source, target, key, attributes in G.edges(keys=True, data=True):
-        fields = {"source": source, "target": target, **_unflattened(attributes)}
+        try:
+            fields = {"source": source, "target": target, **_unflattened(attributes)}
+        except _TooDeep as error:
+            yield SeedFileError(shown, None, f"edge {key!r}: {error.name}", _TOO_DEEP)
+            continue
         yield Row("relation", None, fields, "graphml", f"edge {key!r}")
 
 
 def _node_attributes(record: Actor | Collaboration) -> dict[str, Any]:
     node_type = "actor" if isinstance(record, Actor) else "collaboration"
     fields = record.model_dump(mode="json", exclude={"id"})
-    return {"node_type": node_type, "label": record.name, **_flattened(fields)}
+    return {"node_type": node_type, "label": _xml_line_ends(record.name), **_flattened(fields)}
 
 
 def _edge_attributes(relation: Relation) -> dict[str, Any]:
@@ -98,7 +169,7 @@ def _flattened(fields: dict[str, Any]) -> dict[str, Any]:
         if value is None or value in ([], {}):
             continue
         if name in _JOINED:
-            value = "|".join(value)
+            value = _xml_line_ends("|".join(value))
         elif name == "sources":
             value = json.dumps([_given(source) for source in value], ensure_ascii=False)
         elif name in _JSON:
@@ -110,15 +181,29 @@ def _flattened(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _unflattened(attributes: dict[str, Any]) -> dict[str, Any]:
+    """The fields of flat attributes. Raises _TooDeep for JSON text nested too deep to read."""
     fields = dict(attributes)
     for name in _JOINED:
         if isinstance(fields.get(name), str):
             fields[name] = fields[name].split("|")
     for name in _JSON:
         if isinstance(fields.get(name), str):
-            with contextlib.suppress(json.JSONDecodeError):  # else the validator says why
+            try:
                 fields[name] = json.loads(fields[name])
+            except json.JSONDecodeError:
+                pass  # the validator says why it is no list or object
+            except RecursionError:
+                raise _TooDeep(name) from None
     return fields
+
+
+_TOO_DEEP = "is JSON nested too deep to read (about 1,000 levels at most)"
+
+
+class _TooDeep(Exception):
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
 
 
 def _xml_line_ends(text: str) -> str:

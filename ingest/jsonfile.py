@@ -22,6 +22,7 @@ __all__ = ["read_json", "read_jsonl"]
 _LISTS = {"actors": "actor", "collaborations": "collaboration", "relations": "relation"}
 _RECORDS = {"actor", "collaboration", "relation"}
 _WHITESPACE = " \t\n\r"
+_TOO_DEEP = "lists or objects are nested too deep to read (about 1,000 levels at most)"
 _decoder = json.JSONDecoder()
 
 
@@ -36,6 +37,9 @@ def read_json(path: str | Path, shown_as: str | None = None) -> Iterator[Row | S
         items = list(_top_level_items(text))
     except json.JSONDecodeError as error:
         yield SeedFileError(shown, error.lineno, None, _not_json(error))
+        return
+    except RecursionError:
+        yield SeedFileError(shown, None, None, _TOO_DEEP)
         return
     if any(item.key in KUMU_KEYS for item in items):
         yield from kumu_rows(items, shown)
@@ -60,6 +64,8 @@ def _jsonl_row(text: str, line: int, shown: str) -> Row | SeedFileError:
         fields = json.loads(text.rstrip("\r\n"))
     except json.JSONDecodeError as error:
         return SeedFileError(shown, line, None, _not_json(error))
+    except RecursionError:
+        return SeedFileError(shown, line, None, _TOO_DEEP)
     if not isinstance(fields, dict):
         return SeedFileError(shown, line, None, f"expected a JSON object, not {_kind(fields)}")
     record_type = fields.pop("record", None)

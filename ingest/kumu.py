@@ -1,12 +1,14 @@
 """Kumu blueprints (https://docs.kumu.io/guides/import/blueprints): import and export.
 
-An element is an actor when its type is "Organization" (or Organisation, Actor, Department,
-Funder) and a collaboration when its type names a collaboration kind (Project, Partnership,
-Event, Programme or Program, Network, Policy). `label` is the name, `id` the id (else the
-slugified label), and every other attribute is the model field of the same name. A connection's
-`from` and `to` are element ids or labels, its `type` a relation type (`PARTICIPATES_IN` or
-"participates in"). Kumu's presentation keys (image, color, size, shape, x, y, layout, and a
-connection's id and direction) are ignored. `to_kumu` writes exactly what this reads back.
+Reads the blueprints people make in Kumu and Kumu's own JSON exports, by the rules of
+`ingest.elements`: keys in any case ("Label", "Type", "Sector", "Start Date"), custom fields
+into `data`, tags, free-text connection types. Kumu's presentation keys (image, color, size,
+shape, x, y, layout, and a connection's id and direction) are ignored, an element's
+`attributes` object is read as its keys (as Kumu's exports nest them), and its `_id` is a name
+connections may use. `loops` and `maps` hold no records and are skipped.
+
+`to_kumu` writes every field of every record (`id`, `label`, `type` and the model's field
+names), so that reading its blueprint back gives exactly the same records.
 """
 
 from __future__ import annotations
@@ -16,28 +18,18 @@ from typing import Any
 
 import networkx as nx
 
+from ingest.elements import Connection, Element, MapReader, fold
 from ingest.rows import Item, Row
 from ingest.snapshot import batch_from_graph
 from mapper.errors import SeedFileError
-from mapper.model import Actor, Collaboration, CollaborationKind, Relation, RelationType, slugify
+from mapper.model import Actor, Collaboration, Relation, RelationType
 
 __all__ = ["KUMU_KEYS", "kumu_rows", "to_kumu"]
 
 KUMU_KEYS = frozenset({"elements", "connections"})
+_SKIPPED_KEYS = frozenset({"loops", "maps"})
 _ACTOR_TYPE = "Organization"
-
-_ACTOR_TYPES: dict[str, str | None] = {
-    "organization": None,
-    "organisation": None,
-    "actor": None,
-    "department": "department",
-    "funder": "funder",
-}
-_COLLABORATION_TYPES = {kind.value: kind.value for kind in CollaborationKind} | {
-    "program": "programme"
-}
 _PRESENTATION = frozenset({"image", "color", "size", "shape", "x", "y", "layout"})
-_CONNECTION_PRESENTATION = _PRESENTATION | {"id", "direction"}
 
 
 # -- import ----------------------------------------------------------------------------------
@@ -50,16 +42,17 @@ def kumu_rows(items: Iterable[Item], shown: str) -> Iterator[Row | SeedFileError
         problem = _item_problem(item)
         if problem is not None:
             yield SeedFileError(shown, item.line, *problem)
-        elif item.index is not None:
+        elif item.index is not None and item.key in KUMU_KEYS:
             (elements if item.key == "elements" else connections).append(item)
-    rows = [_element_row(item, shown) for item in elements]
-    yield from rows
-    ids = _element_ids([row for row in rows if isinstance(row, Row)])
+    reader = MapReader(shown, "kumu")
+    yield from reader.element_rows(_element_of(item) for item in elements)
     for item in connections:
-        yield _connection_row(item, ids)
+        yield reader.connection_row(_connection_of(item))
 
 
 def _item_problem(item: Item) -> tuple[str, str] | None:
+    if item.key in _SKIPPED_KEYS:
+        return None
     if item.key not in KUMU_KEYS:
         return item.key, "unknown key; expected elements, connections"
     if item.index is None:
@@ -69,67 +62,26 @@ def _item_problem(item: Item) -> tuple[str, str] | None:
     return None
 
 
-def _element_row(item: Item, shown: str) -> Row | SeedFileError:
-    attributes = {k: v for k, v in item.value.items() if k not in _PRESENTATION}
-    kumu_type = attributes.pop("type", None)
-    typed = _record_type(kumu_type)
-    if typed is None:
-        return SeedFileError(shown, item.line, "type", _unknown_type(kumu_type))
-    record_type, kind = typed
-    label = attributes.pop("label", None)
-    record_id = attributes.pop("id", None) or (slugify(label) if isinstance(label, str) else None)
-    fields = {"id": record_id, "name": label, **attributes}
-    if record_type == "collaboration":
-        fields["kind"] = kind
-    elif kind is not None and "kinds" not in fields:
-        fields["kinds"] = [kind]
-    return Row(record_type, item.line, _given(fields), "kumu")
+def _element_of(item: Item) -> Element:
+    attributes = _attributes(item.value)
+    key = attributes.pop("_id", None)
+    return Element(item.line, None, attributes, key if isinstance(key, str) else None)
 
 
-def _record_type(kumu_type: Any) -> tuple[str, str | None] | None:
-    name = kumu_type.strip().casefold() if isinstance(kumu_type, str) else None
-    if name in _ACTOR_TYPES:
-        return "actor", _ACTOR_TYPES[name]
-    if name in _COLLABORATION_TYPES:
-        return "collaboration", _COLLABORATION_TYPES[name]
-    return None
+def _connection_of(item: Item) -> Connection:
+    attributes = _attributes(item.value)
+    ends = {fold(k): attributes.pop(k) for k in list(attributes) if fold(k) in ("from", "to")}
+    return Connection(item.line, None, ends.get("from"), ends.get("to"), attributes)
 
 
-def _unknown_type(kumu_type: Any) -> str:
-    expected = (
-        f"expected an actor type ({_ACTOR_TYPE}, Organisation, Department, Funder) or a "
-        "collaboration type (Project, Partnership, Event, Programme, Network, Policy)"
-    )
-    if kumu_type is None:
-        return f"is missing; {expected}"
-    return f"{kumu_type!r} is not an element type of this map; {expected}"
-
-
-def _element_ids(rows: list[Row]) -> dict[str, str]:
-    """How connections may name an element: by its id or by its label."""
-    ids: dict[str, str] = {}
-    for row in rows:
-        record_id, label = row.fields.get("id"), row.fields.get("name")
-        if isinstance(label, str):
-            ids.setdefault(label, record_id)
-    for row in rows:
-        ids[row.fields.get("id")] = row.fields.get("id")
-    return ids
-
-
-def _connection_row(item: Item, ids: dict[str, str]) -> Row:
-    fields = {k: v for k, v in item.value.items() if k not in _CONNECTION_PRESENTATION}
-    for kumu_name, name in (("from", "source"), ("to", "target")):
-        if kumu_name in fields:
-            end = fields.pop(kumu_name)
-            fields[name] = ids.get(end, end) if isinstance(end, str) else end
-    if isinstance(fields.get("type"), str):
-        fields["type"] = fields["type"].strip().upper().replace(" ", "_").replace("-", "_")
-    return Row("relation", item.line, _given(fields), "kumu")
-
-
-def _given(fields: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in fields.items() if value is not None}
+def _attributes(value: dict[str, Any]) -> dict[str, Any]:
+    """An element's or connection's keys, with those of its `attributes` object (Kumu's
+    exports), without presentation keys."""
+    nested = value.get("attributes")
+    merged = {k: v for k, v in value.items() if not (k == "attributes" and isinstance(v, dict))}
+    if isinstance(nested, dict):
+        merged.update({k: v for k, v in nested.items() if k not in merged})
+    return {k: v for k, v in merged.items() if fold(k) not in _PRESENTATION}
 
 
 # -- export ----------------------------------------------------------------------------------

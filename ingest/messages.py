@@ -31,6 +31,16 @@ _PATTERNS = {
 }
 _CSV_SOURCE_FIELDS = {"document": "source_document", "quote": "source_quote", "url": "source_url"}
 _KUMU_FIELDS = {"name": "label", "source": "from", "target": "to"}
+# CORDIS' names of the fields a record of its files gives (`name` and `id` are its own names).
+_CORDIS_FIELDS = {
+    "url": "organizationURL",
+    "aliases": "shortName",
+    "start": "startDate",
+    "end": "endDate",
+    "description": "objective",
+    "amount": "ecContribution",
+}
+_HEAD_NAMES = {"kumu": _KUMU_FIELDS, "cordis": _CORDIS_FIELDS}
 
 # Model-level validators name the wrong field only in their text: (start of text, field, and
 # how much of the start to drop because the field name says it: "end: '2017' is before ...").
@@ -181,6 +191,8 @@ def field_name(loc: tuple, format: str) -> str | None:
 
     >>> field_name(("sources", 0, "quote"), "csv"), field_name(("sources", 1, "quote"), "json")
     ('source_quote', 'sources[1].quote')
+    >>> field_name(("start",), "cordis")
+    'startDate'
     """
     if not loc:
         return None
@@ -188,6 +200,6 @@ def field_name(loc: tuple, format: str) -> str | None:
         if loc[0] == "sources" and isinstance(loc[-1], str):
             return _CSV_SOURCE_FIELDS.get(loc[-1], loc[-1])
         return str(loc[0])
-    head = _KUMU_FIELDS.get(loc[0], loc[0]) if format == "kumu" else loc[0]
+    head = _HEAD_NAMES.get(format, {}).get(loc[0], loc[0])
     tail = (f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc[1:])
     return str(head) + "".join(tail)

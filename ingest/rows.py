@@ -100,6 +100,9 @@ class Row(NamedTuple):
     """"csv", "json", "kumu" or "graphml": how messages name the fields."""
     place: str | None = None
     """Where the record is in a file without lines, e.g. "node 'vinnova'" in GraphML."""
+    path: str | None = None
+    """The file the record is in, as messages show it, when a reader reads several (CORDIS'
+    organization and project files); None: the file the reader was given."""
 
 
 class Item(NamedTuple):

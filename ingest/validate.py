@@ -36,7 +36,14 @@ from mapper.model import (
     merge_sources,
 )
 
-__all__ = ["PROGRESS_EVERY", "ValidationResult", "from_graphml", "read_batch", "validate"]
+__all__ = [
+    "PROGRESS_EVERY",
+    "ValidationResult",
+    "from_graphml",
+    "read_batch",
+    "validate",
+    "validate_rows",
+]
 
 PROGRESS_EVERY = 10_000
 
@@ -83,6 +90,26 @@ def validate(
         batch = run.batch()
     errors = library.errors + run.sorted_errors([seed.shown for seed in files])
     return ValidationResult(batch, errors)
+
+
+def validate_rows(
+    sources: Iterable[tuple[str, Iterable[Row | SeedFileError]]],
+    *,
+    known_ids: Mapping[str, str] | None = None,
+    progress: _Progress | None = None,
+) -> ValidationResult:
+    """`validate` for rows an importer made: `sources` are (how messages name the input, its
+    rows). The same checks as seed files, without source documents to look quotes up in."""
+    run = _Run(known_ids or {}, progress)
+    shown = []
+    with paused_gc():
+        for name, rows in sources:
+            shown.append(name)
+            run.read_rows(name, rows, Documents(None, name))
+        run.finish()
+        batch = run.batch()
+    shown.extend(run.formats)  # the files rows named (Row.path), in the order first seen
+    return ValidationResult(batch, run.sorted_errors(shown))
 
 
 def read_batch(
@@ -158,15 +185,21 @@ class _Run:
     # -- reading -----------------------------------------------------------------------------
 
     def read(self, seed: SeedFile, documents: Documents) -> None:
-        for row in read_rows(seed.path, seed.shown):
+        self.read_rows(seed.shown, read_rows(seed.path, seed.shown), documents)
+
+    def read_rows(
+        self, shown: str, rows: Iterable[Row | SeedFileError], documents: Documents
+    ) -> None:
+        for row in rows:
             if isinstance(row, SeedFileError):
                 self.errors.append(row)
                 continue
             self._count_row()
-            record = self._record(seed.shown, row)
-            self._check_sources(seed.shown, row, record, documents)
+            where = row.path or shown
+            record = self._record(where, row)
+            self._check_sources(where, row, record, documents)
             if record is not None:
-                self._merge(seed.shown, row, record)
+                self._merge(where, row, record)
 
     def _count_row(self) -> None:
         self.rows += 1

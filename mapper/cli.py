@@ -16,9 +16,9 @@ import click
 
 from mapper.errors import MapperError, SeedValidationFailed
 from mapper.filters import options
-from mapper.model import KNOWN_SECTORS, Language, Sector, SizeMeasure
+from mapper.model import KNOWN_SECTORS, ApplyReport, Language, Sector, SizeMeasure
 from mapper.results import Brokerage, Brokers, Connections, Funding, Gaps, Mixing, Suggestion
-from mapper.service import DEFAULT_PERMUTATIONS, MapperService, Scope, open_service
+from mapper.service import DEFAULT_PERMUTATIONS, SOURCES, MapperService, Scope, open_service
 
 __all__ = [
     "cli",
@@ -264,40 +264,201 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], documents: Path | None
     click.echo(f"ok: {summary}")
 
 
+def _dataset_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--dataset NAME and --replace NAME: which dataset a load is, and whether it replaces it."""
+    command = click.option(
+        "--replace",
+        "replace",
+        default=None,
+        metavar="DATASET",
+        help="Make the store hold exactly what the files say for this dataset: its records "
+        "that the files no longer hold are removed (unless another dataset holds them).",
+    )(command)
+    return click.option(
+        "--dataset",
+        "dataset",
+        default=None,
+        help="The dataset this load is (default: the folder's or file's name).",
+    )(command)
+
+
 @cli.command()
 @_seed_paths
 @_documents_option
+@_dataset_options
 @click.pass_context
 @_fail_cleanly
-def load(ctx: click.Context, paths: tuple[Path, ...], documents: Path | None) -> None:
+def load(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    documents: Path | None,
+    dataset: str | None,
+    replace: str | None,
+) -> None:
     """Load seed files: every row is checked first, and nothing changes if any row is invalid."""
     service = _service(ctx)
+    options = {"documents_dir": documents, **_dataset(dataset, replace)}
+    _write(lambda progress: service.load(list(paths), progress=progress, **options))
+
+
+@cli.command("import")
+@click.argument("source", type=click.Choice(list(SOURCES)))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="table: the TOML file that maps the table's columns.",
+)
+@click.option(
+    "--init",
+    "init",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="table: write a commented mapping for the table to this file, to fill in, and stop.",
+)
+@click.option(
+    "--sector",
+    "sector_map",
+    multiple=True,
+    metavar="CODE=SECTOR",
+    help="cordis: the sector of an activity type, e.g. OTH=unknown (repeatable).",
+)
+@click.option("--no-funding", is_flag=True, help="cordis: leave out the EU contributions.")
+@_dataset_options
+@click.pass_context
+@_fail_cleanly
+def import_command(
+    ctx: click.Context,
+    source: str,
+    paths: tuple[Path, ...],
+    mapping: Path | None,
+    init: Path | None,
+    sector_map: tuple[str, ...],
+    no_funding: bool,
+    dataset: str | None,
+    replace: str | None,
+) -> None:
+    """Import a public source or a table: CORDIS (cordis), a membership table (table).
+
+    \b
+    mapper import cordis ../cordis/h2020/ --sector OTH=unknown
+    mapper import table members.xlsx --init members.toml    # then edit members.toml
+    mapper import table members.xlsx --mapping members.toml
+    """
+    if not paths:
+        raise click.UsageError("give the files or folders to import")
+    if init is not None:
+        _init_mapping(source, paths, init)
+        return
+    options: dict[str, Any] = (
+        {"mapping": mapping}
+        if source == "table"
+        else {
+            "sectors": _sector_map(sector_map),
+            "funding": not no_funding,
+        }
+    )
+    service = _service(ctx)
+    _write(
+        lambda progress: service.import_source(
+            source, list(paths), progress=progress, **options, **_dataset(dataset, replace)
+        )
+    )
+
+
+def _init_mapping(source: str, paths: tuple[Path, ...], out: Path) -> None:
+    if source != "table":
+        raise click.UsageError("--init is for tables: it writes a mapping of their columns")
+    if out.exists():
+        raise click.ClickException(f"{out} exists; give a new file to write the mapping to")
+    out.write_text(MapperService.table_mapping(paths[0]), encoding="utf-8")
+    click.echo(f"Wrote {out}: fill it in, then run with --mapping {out}")
+
+
+def _sector_map(pairs: tuple[str, ...]) -> dict[str, str]:
+    sectors = {}
+    for pair in pairs:
+        code, equals, sector = pair.partition("=")
+        if not equals or not code.strip() or not sector.strip():
+            raise click.BadParameter(f"{pair!r}: expected CODE=SECTOR, e.g. OTH=unknown")
+        sectors[code.strip()] = sector.strip()
+    return sectors
+
+
+def _dataset(dataset: str | None, replace: str | None) -> dict[str, Any]:
+    if dataset is not None and replace is not None and dataset != replace:
+        raise click.UsageError(
+            f"--dataset {dataset!r} and --replace {replace!r} name two datasets; give one"
+        )
+    return {"dataset": replace or dataset, "replace": replace is not None}
+
+
+def _write(load: Callable[[Callable[[int], None] | None], ApplyReport]) -> None:
+    """Run a load or an import with a progress bar on a terminal; print what it did."""
     if not sys.stderr.isatty():
-        report = _load(service, paths, documents, progress=None)
+        report = _reported(load, None)
     else:
-        with click.progressbar(length=0, label="reading seed files", file=sys.stderr) as bar:
-            report = _load(service, paths, documents, progress=lambda rows: _advance(bar, rows))
+        with click.progressbar(length=0, label="reading", file=sys.stderr) as bar:
+            report = _reported(load, lambda rows: _advance(bar, rows))
     click.echo(report.summary())
+    _echo_removed(report)
+    if report.dataset:
+        click.echo(f"dataset: {report.dataset}")
+
+
+def _echo_removed(report: ApplyReport, shown: int = 20) -> None:
+    for name, part in report.parts():
+        if part.removed:
+            more = f" and {len(part.removed) - shown} more" if len(part.removed) > shown else ""
+            click.echo(f"removed {name}: {', '.join(part.removed[:shown])}{more}")
 
 
 def _advance(bar: Any, rows: int) -> None:
     bar.update(rows - bar.pos)
 
 
-def _load(
-    service: MapperService,
-    paths: tuple[Path, ...],
-    documents: Path | None,
+def _reported(
+    load: Callable[[Callable[[int], None] | None], ApplyReport],
     progress: Callable[[int], None] | None,
-) -> Any:
+) -> ApplyReport:
     try:
-        return service.load(list(paths), documents_dir=documents, progress=progress)
+        return load(progress)
     except SeedValidationFailed as error:
         for problem in error.errors:
             click.echo(str(problem), err=True)
         raise click.ClickException(
             f"{len(error.errors)} problem(s) found; nothing was written"
         ) from None
+
+
+@cli.command()
+@_json_option
+@click.pass_context
+@_fail_cleanly
+def datasets(ctx: click.Context, as_json: bool) -> None:
+    """The datasets in the store: what each holds now and when it was last loaded."""
+    found = _service(ctx).datasets()
+    if as_json:
+        _echo_json([vars(info) for info in found])
+        return
+    if not found:
+        click.echo("no datasets: load or import files to make one")
+        return
+    rows = [vars(info) | {"loaded_at": info.loaded_at or "-"} for info in found]
+    columns = ["name", "actors", "collaborations", "relations", "loads", "loaded_at"]
+    click.echo(_table(rows, columns))
+
+
+@cli.command()
+@click.argument("record_type", type=click.Choice(["actor", "collaboration"]))
+@click.argument("record_id")
+@click.pass_context
+@_fail_cleanly
+def delete(ctx: click.Context, record_type: str, record_id: str) -> None:
+    """Remove one actor or collaboration and every relation from, to or naming it."""
+    report = _service(ctx).remove(record_type, record_id)
+    _echo_removed(report)
 
 
 @cli.command()

@@ -262,6 +262,8 @@ def format_external_ids(ids: dict[str, str]) -> str:
     'pic:9|vat:SE1'
     """
     return "|".join(f"{scheme}:{value}" for scheme, value in sorted(ids.items()))
+
+
 Text = Annotated[str, Field(min_length=1, max_length=100_000)]
 
 
@@ -509,22 +511,30 @@ class TypeReport(BaseModel):
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    removed: list[str] = Field(default_factory=list)
+    """Ids (relation keys) removed: by a replace, or with a removed actor or collaboration."""
 
 
 class ApplyReport(BaseModel):
-    """What an apply did, per record type."""
+    """What an apply did, per record type, and to which dataset."""
 
     actors: TypeReport = Field(default_factory=TypeReport)
     collaborations: TypeReport = Field(default_factory=TypeReport)
     relations: TypeReport = Field(default_factory=TypeReport)
+    dataset: str | None = None
+
+    def parts(self) -> list[tuple[str, TypeReport]]:
+        return [
+            ("actors", self.actors),
+            ("collaborations", self.collaborations),
+            ("relations", self.relations),
+        ]
 
     def summary(self) -> str:
-        """One line per record type, e.g. `actors: 3 created, 0 updated, 1 unchanged`."""
+        """One line per record type, e.g. `actors: 3 created, 0 updated, 1 unchanged`, with
+        `, 2 removed` when something was."""
         return "\n".join(
             f"{name}: {part.created} created, {part.updated} updated, {part.unchanged} unchanged"
-            for name, part in (
-                ("actors", self.actors),
-                ("collaborations", self.collaborations),
-                ("relations", self.relations),
-            )
+            + (f", {len(part.removed)} removed" if part.removed else "")
+            for name, part in self.parts()
         )

@@ -1,4 +1,8 @@
-"""Swedish counties (län) and the names regions go by, from SCB's codes (CC0, mapper/data/)."""
+"""Swedish counties (län), the names regions go by, and their NUTS codes.
+
+County names and SCB codes are SCB's (CC0, mapper/data/); NUTS codes are Eurostat's (NUTS 2016
+and 2021 agree for Sweden).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
-__all__ = ["COUNTY_NAMES", "normalise_region"]
+__all__ = ["COUNTY_NAMES", "county_of_nuts", "normalise_region"]
 
 
 def _read(name: str) -> list[dict[str, str]]:
@@ -54,3 +58,50 @@ def normalise_region(value: str) -> str:
             "'Skåne län', a region name such as 'Region Skåne', or an SCB county code such as '12'"
         )
     return county
+
+
+# NUTS-3 code -> SCB county code: one NUTS-3 region per county.
+_NUTS3 = {
+    "SE110": "01",
+    "SE121": "03",
+    "SE122": "04",
+    "SE123": "05",
+    "SE124": "18",
+    "SE125": "19",
+    "SE211": "06",
+    "SE212": "07",
+    "SE213": "08",
+    "SE214": "09",
+    "SE221": "10",
+    "SE224": "12",
+    "SE231": "13",
+    "SE232": "14",
+    "SE311": "17",
+    "SE312": "20",
+    "SE313": "21",
+    "SE321": "22",
+    "SE322": "23",
+    "SE331": "24",
+    "SE332": "25",
+}
+# The one NUTS-2 region that is a single county (Stockholm); the others span several.
+_NUTS2 = {"SE11": "01"}
+
+
+@cache
+def _county_of_code() -> dict[str, str]:
+    return {row["county_code"]: row["county_name"] for row in _read("counties.csv")}
+
+
+def county_of_nuts(code: str) -> str | None:
+    """The county of a Swedish NUTS code, or None if the code is not one county's.
+
+    A NUTS-3 code is one county; of the NUTS-2 codes only SE11 is (Stockholm), and NUTS-1 codes
+    span several. Codes of other countries, and unknown codes, give None.
+
+    >>> county_of_nuts("SE224"), county_of_nuts("se11"), county_of_nuts("SE12")
+    ('Skåne län', 'Stockholms län', None)
+    """
+    code = code.strip().upper()
+    scb_code = _NUTS3.get(code) or _NUTS2.get(code)
+    return _county_of_code()[scb_code] if scb_code else None

@@ -19,7 +19,11 @@ import networkx as nx
 import numpy as np
 
 from ingest import ValidationResult, read_batch, to_gexf, to_graphml, to_kumu, validate, write_csv
+from ingest.cordis import FUNDER
 from ingest.files import READERS
+from ingest.importers import SOURCES, import_rows
+from ingest.table import init_mapping
+from ingest.validate import validate_rows
 from mapper.analysis._shared import ALL_SECTORS
 from mapper.analysis.actor_graph import actor_graph
 from mapper.analysis.brokers import betweenness, brokers, cross_sector_betweenness
@@ -33,12 +37,18 @@ from mapper.analysis.gaps import gaps
 from mapper.analysis.mixing import mixing
 from mapper.analysis.paths import connections, shortest_paths
 from mapper.analysis.suggestions import suggest_partners
-from mapper.errors import ActorNotFound, CollaborationNotFound, InvalidParameter, MapperError
+from mapper.errors import (
+    ActorNotFound,
+    CollaborationNotFound,
+    InvalidParameter,
+    MapperError,
+    SeedValidationFailed,
+)
 from mapper.filters import DEFAULT_PERMUTATIONS, LIMITS, ActorFilter, CollaborationFilter, Scope
 from mapper.memory import thaw
 from mapper.model import Actor, ApplyReport, Collaboration, Language, Relation, Sector, SizeMeasure
 from mapper.settings import Settings, open_store
-from mapper.stores.base import Counts, GraphStore, Page, RemoteStore
+from mapper.stores.base import Counts, DatasetInfo, GraphStore, Page, RemoteStore
 from visualize.actor_map import AGGREGATE_THRESHOLD, render_actor_map
 from visualize.gap_map import render_gap_map
 from visualize.webgl_map import (
@@ -52,15 +62,19 @@ from visualize.webgl_map import (
 
 __all__ = [
     "BETWEENNESS_BUDGET",
+    "CORDIS_FUNDER",
     "DEFAULT_PERMUTATIONS",
     "LIMITS",
     "MAP_BETWEENNESS_BUDGET",
     "SEED_SUFFIXES",
+    "SOURCES",
     "ActorFilter",
     "CollaborationFilter",
     "MapperService",
     "Scope",
     "StoreInfo",
+    "check_dataset_name",
+    "dataset_name",
     "open_service",
 ]
 
@@ -104,6 +118,8 @@ class _StoredIds(Mapping[str, str]):
     def items(self):  # one pass over the snapshot instead of a lookup per id
         return [(node, data["node_type"]) for node, data in self.store.snapshot().nodes(data=True)]
 
+
+CORDIS_FUNDER: str = FUNDER["id"]
 
 SEED_SUFFIXES: tuple[str, ...] = tuple(READERS)
 """The file suffixes `load` and `validate` read (a folder gives its CSV, JSON and JSONL files)."""
@@ -218,8 +234,12 @@ class MapperService:
         *,
         documents_dir: Path | None = None,
         progress: Callable[[int], None] | None = None,
+        dataset: str | None = None,
+        replace: bool = False,
     ) -> ApplyReport:
-        """Validate seed files, then write them in one all-or-nothing batch.
+        """Validate seed files, then write them in one all-or-nothing batch, as `dataset`
+        (default: the name of the folder or file, `dataset_name`). With `replace`, the store
+        then holds exactly what the files say for that dataset (store.apply).
 
         Raises SeedValidationFailed (listing every problem) or InvalidBatch; nothing is written
         then."""
@@ -229,7 +249,60 @@ class MapperService:
             known_ids=_StoredIds(self.store),
             progress=progress,
         )
-        return self.store.apply(batch)
+        return self._apply(batch, dataset or dataset_name(paths), replace)
+
+    def import_source(
+        self,
+        source: str,
+        paths: list[Path],
+        *,
+        dataset: str | None = None,
+        replace: bool = False,
+        progress: Callable[[int], None] | None = None,
+        **options: Any,
+    ) -> ApplyReport:
+        """Read a public source or a table with its adapter (ingest.importers), validate the
+        records as seed files are, and write them in one all-or-nothing batch as `dataset`.
+
+        Raises SeedValidationFailed, InvalidBatch or InvalidParameter (an unknown source or
+        option); nothing is written then."""
+        rows = import_rows(source, paths, **options)
+        result = validate_rows(rows, known_ids=_StoredIds(self.store), progress=progress)
+        if result.errors:
+            raise SeedValidationFailed(result.errors)
+        if source == "cordis":  # a Commission the store holds keeps its curated record
+            self._keep_stored(result.batch, CORDIS_FUNDER)
+        return self._apply(result.batch, dataset or dataset_name(paths), replace)
+
+    def _keep_stored(self, batch: Any, actor_id: str) -> None:
+        """Put the stored record of `actor_id`, if there is one, in place of the batch's: the
+        dataset holds it, unchanged."""
+        stored = self.store.get_actors([actor_id])
+        if stored:
+            batch.actors = [stored[0] if a.id == actor_id else a for a in batch.actors]
+
+    def _apply(self, batch: Any, dataset: str, replace: bool) -> ApplyReport:
+        check_dataset_name(dataset)
+        return self.store.apply(batch, dataset=dataset, replace=replace)
+
+    @staticmethod
+    def table_mapping(path: Path) -> str:
+        """A commented TOML mapping for a membership table, guessed from its header, for
+        `import_source("table", ...)` once filled in. Raises SeedFileError."""
+        return init_mapping(path)
+
+    def datasets(self) -> list[DatasetInfo]:
+        """Every dataset the store holds records of, with counts and last load time."""
+        return self.store.datasets()
+
+    def remove(self, record_type: str, record_id: str) -> ApplyReport:
+        """Remove one actor or collaboration and its relations. Raises ActorNotFound,
+        CollaborationNotFound, or InvalidParameter for another record type."""
+        if record_type not in ("actor", "collaboration"):
+            raise InvalidParameter(
+                "record_type", f"{record_type!r} is not one of actor, collaboration"
+            )
+        return self.store.remove(record_type, record_id)
 
     def export(self, format: str, destination: Path) -> None:
         """Write the whole store as `csv` (a folder of seed files), `kumu`, `graphml` or `gexf`."""
@@ -627,6 +700,33 @@ def _betweenness_sample(A: nx.Graph | CompactGraph, budget: int) -> int | None:
     if n * m <= budget:
         return None
     return min(n, max(16, budget // m))
+
+
+def dataset_name(paths: list[Path]) -> str:
+    """The dataset a load is by default: the folder's name, or the file's without its suffix;
+    for several files in one folder, the folder's.
+
+    >>> dataset_name([Path("seed_data/")]), dataset_name([Path("data/cordis.json")])
+    ('seed_data', 'cordis')
+    >>> dataset_name([Path("x/actors.csv"), Path("x/relations.csv")])
+    'x'
+    """
+    resolved = [Path(path) for path in paths]
+    if len(resolved) > 1 and len({path.resolve().parent for path in resolved}) == 1:
+        return resolved[0].resolve().parent.name
+    first = resolved[0]
+    return first.resolve().name if first.is_dir() else first.stem
+
+
+def check_dataset_name(name: str) -> str:
+    """Raise InvalidParameter unless `name` is 1 to 100 printable characters."""
+    if not 0 < len(name) <= 100 or not name.isprintable() or name != name.strip():
+        raise InvalidParameter(
+            "dataset",
+            f"{name!r} is not a dataset name; expected 1 to 100 printable characters, "
+            "e.g. 'cordis-2024'",
+        )
+    return name
 
 
 @contextmanager

@@ -287,9 +287,10 @@ BROKEN = [
     (
         "kumu_person.json",
         [
-            "broken/kumu_person.json:4: type: 'Person' is not an element type of this map; "
-            "expected an actor type (Organization, Organisation, Department, Funder) or a "
-            "collaboration type (Project, Partnership, Event, Programme, Network, Policy)",
+            "broken/kumu_person.json:4: type: 'Person' is not an element type of this map: it "
+            "maps organisations, not people. Remove the people and their connections from the "
+            "file, or give the element the type of the organisation it stands for (such as "
+            "Organization)",
             "broken/kumu_person.json:7: to: 'Innovationsbrygan' is not a known actor or "
             "collaboration id; did you mean 'innovationsbryggan'?",
         ],
@@ -486,7 +487,7 @@ def test_a_folder_reads_its_own_files_only_and_nodes_before_relations(tmp_path: 
         (
             "good/documents/rapport.txt",
             "good/documents/rapport.txt: cannot read '.txt'; expected .csv, .json, .jsonl, "
-            ".graphml (save a spreadsheet as CSV UTF-8)",
+            ".graphml, .gexf, .xml (save a spreadsheet as CSV UTF-8)",
         ),
         ("good/documents", "good/documents: no .csv, .json, .jsonl files in this folder"),
     ],

@@ -233,8 +233,8 @@ def test_every_declared_filter_is_a_query_in_the_store(store):
     """A filter declared in mapper.filters and not written as a store query fails here."""
     seeded(store)
     every = {name: kind for name, kind, *_ in options(ActorFilter)}
-    values = {"sector": "public", "kind": "organisation", "subsector": "region", "region": "12", "country": "se",
-              "q": "region-sk"}
+    values = {"sector": "public", "kind": "organisation", "subsector": "region", "region": "12",
+              "country": "se", "q": "region-sk"}
     assert set(values) == set(every)
     page = store.find(ActorFilter(**values))
     assert [a.id for a in page.items] == ["region-skane"]

@@ -14,9 +14,9 @@ import shutil
 import tempfile
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -50,6 +50,7 @@ class LoadReport(BaseModel):
     relations: TypeReport
     files: list[str]
     summary: str
+    dataset: str | None = None
 
 
 def _error_response(description: str) -> dict[str, Any]:
@@ -90,11 +91,26 @@ _UPLOAD = {
         415: _error_response("The body is not multipart/form-data"),
     },
 )
-async def load(request: Request, service: ServiceDep, settings: WriteAccess) -> LoadReport:
+async def load(
+    request: Request,
+    service: ServiceDep,
+    settings: WriteAccess,
+    dataset: Annotated[
+        str, Query(description="The dataset this load is", min_length=1, max_length=100)
+    ] = "upload",
+    replace: Annotated[
+        bool,
+        Query(
+            description="Make the store hold exactly what the files say for this dataset: its "
+            "records the files no longer hold are removed (and listed in `removed`)"
+        ),
+    ] = False,
+) -> LoadReport:
     """Validate uploaded seed files and write them all, or nothing (422 lists every problem).
 
     Needs `Authorization: Bearer <MAPPER_API_TOKEN>`. Files as in `mapper load`: CSV, JSON,
-    JSON Lines or Kumu JSON, named so that their names say what they hold.
+    JSON Lines or Kumu JSON, named so that their names say what they hold. The load is the
+    dataset `dataset`, as `mapper load --dataset` (or `--replace`) makes it.
     """
     content_type = request.headers.get("content-type", "")
     if not content_type.lower().startswith("multipart/form-data"):
@@ -107,7 +123,7 @@ async def load(request: Request, service: ServiceDep, settings: WriteAccess) -> 
     folder = Path(tempfile.mkdtemp(prefix="mapper-upload-"))
     try:
         seeds = await _save_uploads(body, folder)
-        report = await run_in_threadpool(_load, service, folder, seeds)
+        report = await run_in_threadpool(_load, service, folder, seeds, dataset, replace)
     finally:
         await run_in_threadpool(shutil.rmtree, folder, True)
     return LoadReport(
@@ -116,6 +132,7 @@ async def load(request: Request, service: ServiceDep, settings: WriteAccess) -> 
         relations=report.relations,
         files=seeds,
         summary=report.summary(),
+        dataset=report.dataset,
     )
 
 
@@ -181,10 +198,13 @@ def _file_name(filename: str | None) -> tuple[str, str | None]:
     return given, None
 
 
-def _load(service: MapperService, folder: Path, seeds: list[str]) -> Any:
+def _load(
+    service: MapperService, folder: Path, seeds: list[str], dataset: str, replace: bool
+) -> Any:
     """service.load on the saved files; messages name the files as uploaded, not the temp dir."""
     try:
-        return service.load([folder / name for name in seeds])
+        paths = [folder / name for name in seeds]
+        return service.load(paths, dataset=dataset, replace=replace)
     except SeedValidationFailed as error:
         prefix = str(folder) + os.sep
         raise SeedValidationFailed(

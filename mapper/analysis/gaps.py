@@ -67,10 +67,11 @@ def gaps(
 
     Pairs with expected 0 (a sector without links) are not tested: their ratio, z and p-values
     are None and they are never a gap. Actors of unknown sector are left out (their number is
-`unknown_sector_actors`), with their links. Also returned: `isolated_actors` (degree 0, sorted) and
-    `sectors_without_cross_links` (sectors with actors but no link to another sector). The
-    result is reproducible from `seed`. `G` is a networkx graph (taken as undirected) or a
-    `CompactGraph`; self-loops are ignored. Raises ValueError for a parameter out of range.
+    `unknown_sector_actors`), with their links. Also returned: `isolated_actors` (degree 0,
+    sorted) and `sectors_without_cross_links` (sectors with actors but no link to another
+    sector). The result is reproducible from `seed`. `G` is a networkx graph (taken as
+    undirected) or a `CompactGraph`; self-loops are ignored. Raises ValueError for a parameter
+    out of range.
 
     >>> import networkx as nx
     >>> G = nx.path_graph(["kth", "lund", "vinnova", "region-skane"])

@@ -29,7 +29,7 @@ import networkx as nx
 from mapper.filters import Listing
 from mapper.model import Actor, AnalysisRows, ApplyReport, Batch, Collaboration, Relation
 
-__all__ = ["Counts", "GraphStore", "Page", "RemoteStore"]
+__all__ = ["Counts", "DatasetInfo", "GraphStore", "Page", "RemoteStore"]
 
 
 @dataclass
@@ -53,6 +53,18 @@ class Counts:
     relations_by_type: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class DatasetInfo:
+    """One dataset: what it holds now and when it was last loaded (ISO 8601, UTC)."""
+
+    name: str
+    actors: int = 0
+    collaborations: int = 0
+    relations: int = 0
+    loaded_at: str | None = None
+    loads: int = 0
+
+
 @runtime_checkable
 class GraphStore(Protocol):
     """Where the ecosystem lives. Implemented by EmbeddedStore and Neo4jStore."""
@@ -60,8 +72,25 @@ class GraphStore(Protocol):
     kind: ClassVar[str]  # "embedded" or "neo4j"
     location: str  # a file path or a server URI
 
-    def apply(self, batch: Batch) -> ApplyReport:
-        """Write a whole batch, all or nothing. Raises InvalidBatch (UnknownReference)."""
+    def apply(
+        self, batch: Batch, *, dataset: str | None = None, replace: bool = False
+    ) -> ApplyReport:
+        """Write a whole batch, all or nothing. Raises InvalidBatch (UnknownReference).
+
+        Every record of the batch becomes part of `dataset` (if given). With `replace`, the
+        records of `dataset` that the batch does not hold leave it, and those that no dataset
+        holds any more are removed, with their relations, in the same transaction (the report
+        lists them); an actor or collaboration that a relation staying in the store points at
+        or names stays too."""
+        ...
+
+    def remove(self, record_type: str, record_id: str) -> ApplyReport:
+        """Remove one actor or collaboration ("actor", "collaboration") and every relation from,
+        to or naming it. Raises ActorNotFound or CollaborationNotFound."""
+        ...
+
+    def datasets(self) -> list[DatasetInfo]:
+        """Every dataset, by name, with its counts and last load time."""
         ...
 
     def get_actor(self, actor_id: str) -> Actor:

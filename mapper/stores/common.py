@@ -6,6 +6,7 @@ A store module holds only what differs: how it talks to its database.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -14,7 +15,15 @@ import networkx as nx
 
 from mapper.errors import InvalidBatch, UnknownReference
 from mapper.memory import paused_gc, thaw
-from mapper.model import Actor, Batch, Collaboration, Relation, RelationType, Sector, TypeReport
+from mapper.model import (
+    Actor,
+    Batch,
+    Collaboration,
+    Relation,
+    RelationType,
+    Sector,
+    TypeReport,
+)
 
 __all__ = [
     "SnapshotCache",
@@ -25,6 +34,9 @@ __all__ = [
     "changed_records",
     "check_batch",
     "conditions",
+    "dataset_keys",
+    "kept_orphans",
+    "now",
     "search_text",
     "snapshot_from_json",
 ]
@@ -76,6 +88,39 @@ def check_batch(
             raise UnknownReference(
                 relation.key, "collaboration", relation.collaboration, "collaboration"
             )
+
+
+def dataset_keys(batch: Batch) -> list[tuple[str, str]]:
+    """(kind, key) of every record of a batch: what a dataset holds of it."""
+    return (
+        [("actor", actor.id) for actor in batch.actors]
+        + [("collaboration", c.id) for c in batch.collaborations]
+        + [("relation", relation.key) for relation in batch.relations]
+    )
+
+
+def kept_orphans(
+    orphans: list[tuple[str, str]], referencing: Iterable[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The orphans (kind, key) a replace may remove: relations, and the actors and
+    collaborations that no relation staying in the store points at or names.
+
+    `referencing` are (relation key, id it points at or names) for the relations from, to or
+    naming an orphan actor or collaboration. A record that another dataset's relation needs
+    stays: removing it would silently take that relation with it.
+
+    >>> kept_orphans([("actor", "a"), ("actor", "b"), ("relation", "R1")],
+    ...              [("R1", "a"), ("R2", "b")])
+    [('actor', 'a'), ('relation', 'R1')]
+    """
+    leaving = {key for kind, key in orphans if kind == "relation"}
+    needed = {record for key, record in referencing if key not in leaving}
+    return [(kind, key) for kind, key in orphans if kind == "relation" or key not in needed]
+
+
+def now() -> str:
+    """The time of a load, ISO 8601 in UTC to the second."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def conditions(

@@ -35,7 +35,7 @@ from mapper.model import (
     TypeReport,
     year_of,
 )
-from mapper.stores.base import Counts, Page
+from mapper.stores.base import Counts, DatasetInfo, Page
 from mapper.stores.common import (
     SnapshotCache,
     StoredRecordInvalid,
@@ -44,6 +44,9 @@ from mapper.stores.common import (
     changed_records,
     check_batch,
     conditions,
+    dataset_keys,
+    kept_orphans,
+    now,
     search_text,
 )
 
@@ -123,6 +126,20 @@ CREATE INDEX IF NOT EXISTS relations_source_target ON relations (source, target)
 CREATE INDEX IF NOT EXISTS relations_target_source ON relations (target, source);
 DROP INDEX IF EXISTS relations_source;
 DROP INDEX IF EXISTS relations_target;
+-- Which dataset holds which record (kind: actor, collaboration or relation, key: id or
+-- relation key). A record is removed by a replace only when no dataset holds it any more.
+CREATE TABLE IF NOT EXISTS memberships (
+    dataset TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (dataset, kind, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS memberships_record ON memberships (kind, key);
+CREATE TABLE IF NOT EXISTS datasets (
+    name TEXT PRIMARY KEY,
+    loaded_at TEXT NOT NULL,
+    loads INTEGER NOT NULL
+);
 """
 
 
@@ -179,6 +196,18 @@ _WHERE: dict[type, dict[str, str]] = {
 _TABLES: dict[type, tuple[str, type[Actor] | type[Collaboration]]] = {
     ActorFilter: ("actors", Actor),
     CollaborationFilter: ("collaborations", Collaboration),
+}
+
+
+# record kind -> (its table, its key column); a table name doubles as the DatasetInfo field
+_KINDS: dict[str, tuple[str, str]] = {
+    "actor": ("actors", "id"),
+    "collaboration": ("collaborations", "id"),
+    "relation": ("relations", "key"),
+}
+_REMOVABLE: dict[str, tuple[str, type[Exception]]] = {
+    "actor": ("actors", ActorNotFound),
+    "collaboration": ("collaborations", CollaborationNotFound),
 }
 
 
@@ -246,8 +275,8 @@ class EmbeddedStore:
                     f"{self.path} is an SQLite file of another program (tables: "
                     f"{', '.join(sorted(tables)[:5])}); pass a new file with --store"
                 )
-            if not tables or "relations_source_target" not in tables:
-                self._create_schema()  # new, or made before the covering indexes: adds them
+            if not tables or not {"relations_source_target", "memberships"} <= tables:
+                self._create_schema()  # new, or made before indexes or tables: adds them
             meta = dict(self._connection.execute("SELECT key, value FROM meta"))
         except sqlite3.DatabaseError as error:
             raise self._corrupt(error) from None
@@ -317,14 +346,159 @@ class EmbeddedStore:
     # -- writes ------------------------------------------------------------------------------
 
     @_damaged
-    def apply(self, batch: Batch) -> ApplyReport:
-        report = ApplyReport()
+    def apply(
+        self, batch: Batch, *, dataset: str | None = None, replace: bool = False
+    ) -> ApplyReport:
+        report = ApplyReport(dataset=dataset)
         with self._write() as connection:
             self._check(connection, batch)
             self._write_actors(connection, batch.actors, report.actors)
             self._write_collaborations(connection, batch.collaborations, report.collaborations)
             self._write_relations(connection, batch.relations, report.relations)
+            if dataset is not None:
+                self._hold(connection, dataset, batch, replace, report)
         return report
+
+    def _hold(
+        self,
+        connection: sqlite3.Connection,
+        dataset: str,
+        batch: Batch,
+        replace: bool,
+        report: ApplyReport,
+    ) -> None:
+        """Make the batch's records part of `dataset`; with `replace`, only them."""
+        connection.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS held (kind TEXT, key TEXT, PRIMARY KEY (kind, key))"
+        )
+        connection.execute("DELETE FROM held")
+        connection.executemany("INSERT OR IGNORE INTO held VALUES (?, ?)", dataset_keys(batch))
+        connection.execute(
+            "INSERT OR IGNORE INTO memberships SELECT ?, kind, key FROM held", (dataset,)
+        )
+        if replace:
+            stale = connection.execute(
+                """
+                SELECT kind, key FROM memberships m WHERE dataset = ?
+                AND NOT EXISTS (SELECT 1 FROM held h WHERE h.kind = m.kind AND h.key = m.key)
+                """,
+                (dataset,),
+            ).fetchall()
+            connection.executemany(
+                "DELETE FROM memberships WHERE dataset = ? AND kind = ? AND key = ?",
+                [(dataset, kind, key) for kind, key in stale],
+            )
+            orphans = [
+                (kind, key)
+                for kind, key in stale
+                if connection.execute(
+                    "SELECT 1 FROM memberships WHERE kind = ? AND key = ?", (kind, key)
+                ).fetchone()
+                is None
+            ]
+            self._remove(
+                connection, kept_orphans(orphans, self._referencing(connection, orphans)), report
+            )
+        connection.execute("DELETE FROM held")
+        connection.execute(
+            """
+            INSERT INTO datasets VALUES (?, ?, 1)
+            ON CONFLICT (name) DO UPDATE SET loaded_at = excluded.loaded_at, loads = loads + 1
+            """,
+            (dataset, now()),
+        )
+
+    @staticmethod
+    def _remove(
+        connection: sqlite3.Connection, records: list[tuple[str, str]], report: ApplyReport
+    ) -> None:
+        """Remove records (kind, key), every relation from, to or naming a removed actor or
+        collaboration, and their memberships; list them in `report`."""
+        ids = {kind: [key for k, key in records if k == kind] for kind in _KINDS}
+        ends = json.dumps(ids["actor"] + ids["collaboration"])
+        keys = set(ids["relation"])
+        keys.update(
+            row[0]
+            for row in connection.execute(
+                """
+                SELECT key FROM relations WHERE source IN (SELECT value FROM json_each(?1))
+                UNION SELECT key FROM relations WHERE target IN (SELECT value FROM json_each(?1))
+                """,
+                (ends,),
+            )
+        )
+        if ids["collaboration"]:
+            keys.update(
+                row[0]
+                for row in connection.execute(
+                    """
+                    SELECT key FROM relations WHERE type = 'FUNDS'
+                    AND json_extract(record, '$.collaboration') IN (SELECT value FROM json_each(?))
+                    """,
+                    (json.dumps(ids["collaboration"]),),
+                )
+            )
+        ids["relation"] = sorted(keys)
+        for kind, (table, column) in _KINDS.items():  # names from this closed set only
+            found = json.dumps(ids[kind])
+            connection.execute(
+                f"DELETE FROM {table} WHERE {column} IN (SELECT value FROM json_each(?))", (found,)
+            )
+            connection.execute(
+                "DELETE FROM memberships WHERE kind = ? "
+                "AND key IN (SELECT value FROM json_each(?))",
+                (kind, found),
+            )
+        report.actors.removed = sorted(ids["actor"])
+        report.collaborations.removed = sorted(ids["collaboration"])
+        report.relations.removed = ids["relation"]
+
+    @staticmethod
+    def _referencing(
+        connection: sqlite3.Connection, records: list[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """(relation key, id) of every relation from, to or naming one of the records."""
+        ids = json.dumps([key for kind, key in records if kind != "relation"])
+        return connection.execute(
+            """
+            SELECT key, source FROM relations WHERE source IN (SELECT value FROM json_each(?1))
+            UNION ALL
+            SELECT key, target FROM relations WHERE target IN (SELECT value FROM json_each(?1))
+            UNION ALL
+            SELECT key, json_extract(record, '$.collaboration') FROM relations
+            WHERE type = 'FUNDS'
+            AND json_extract(record, '$.collaboration') IN (SELECT value FROM json_each(?1))
+            """,
+            (ids,),
+        ).fetchall()
+
+    @_damaged
+    def remove(self, record_type: str, record_id: str) -> ApplyReport:
+        table, missing = _REMOVABLE[record_type]
+        report = ApplyReport()
+        with self._write() as connection:
+            query = f"SELECT 1 FROM {table} WHERE id = ?"  # a name from the closed set
+            if connection.execute(query, (record_id,)).fetchone() is None:
+                raise missing(record_id)
+            self._remove(connection, [(record_type, record_id)], report)
+        return report
+
+    @_damaged
+    def datasets(self) -> list[DatasetInfo]:
+        with self._read() as connection:
+            found = {
+                name: DatasetInfo(name, loaded_at=loaded_at, loads=loads)
+                for name, loaded_at, loads in connection.execute(
+                    "SELECT name, loaded_at, loads FROM datasets ORDER BY name"
+                )
+            }
+            counts = connection.execute(
+                "SELECT dataset, kind, count(*) FROM memberships GROUP BY dataset, kind"
+            )
+            for name, kind, count in counts:
+                info = found.setdefault(name, DatasetInfo(name))
+                setattr(info, _KINDS[kind][0], count)
+        return [found[name] for name in sorted(found)]
 
     @staticmethod
     def _check(connection: sqlite3.Connection, batch: Batch) -> None:

@@ -44,7 +44,7 @@ from mapper.model import (
     TypeReport,
     year_of,
 )
-from mapper.stores.base import Counts, Page
+from mapper.stores.base import Counts, DatasetInfo, Page
 from mapper.stores.common import (
     SnapshotCache,
     batch_ids,
@@ -52,6 +52,9 @@ from mapper.stores.common import (
     changed_records,
     check_batch,
     conditions,
+    dataset_keys,
+    kept_orphans,
+    now,
     search_text,
 )
 
@@ -61,6 +64,23 @@ __all__ = [
 ]
 
 CHUNK = 5_000
+# Each kind of record: how one is found by its key (`key` from UNWIND), how all are matched, and
+# the property of its key. Labels from this closed set only.
+_HELD = {
+    "actor": "MATCH (n:Actor {id: key})",
+    "collaboration": "MATCH (n:Collaboration {id: key})",
+    "relation": "MATCH ()-[n:{type} {{key: key}}]->()",  # by type: the key indexes are per type
+}
+_EVERY = {
+    "actor": "MATCH (n:Actor)",
+    "collaboration": "MATCH (n:Collaboration)",
+    "relation": "MATCH ()-[n]->()",
+}
+_KEYS = {"actor": "id", "collaboration": "id", "relation": "key"}
+_REMOVABLE: dict[str, tuple[str, type[Exception]]] = {
+    "actor": ("Actor", ActorNotFound),
+    "collaboration": ("Collaboration", CollaborationNotFound),
+}
 _KIND_LABELS = {kind: kind.value.capitalize() for kind in ActorKind}
 _ALL_KIND_LABELS = ":".join(_KIND_LABELS.values())
 
@@ -163,6 +183,20 @@ _MATCHES: dict[type, tuple[str, type[Actor] | type[Collaboration]]] = {
     ActorFilter: ("MATCH (n:Actor)", Actor),
     CollaborationFilter: ("MATCH (n:Collaboration)", Collaboration),
 }
+
+
+def _matches(held: dict[str, list[str]]) -> Iterable[tuple[str, list[str]]]:
+    """(the MATCH of one record by `key`, the keys it is for) for each kind of record, relations
+    by type (a relation key starts with its type: Relation.key)."""
+    for kind, keys in held.items():
+        if kind != "relation":
+            yield _HELD[kind], keys
+            continue
+        by_type: dict[str, list[str]] = {}
+        for key in keys:
+            by_type.setdefault(RelationType(key.partition(":")[0]).value, []).append(key)
+        for name, group in by_type.items():  # a type from the closed RelationType enum
+            yield _HELD["relation"].format(type=name), group
 
 
 class Neo4jStore:
@@ -287,16 +321,148 @@ class Neo4jStore:
     # -- writes ------------------------------------------------------------------------------
 
     @_unavailable
-    def apply(self, batch: Batch) -> ApplyReport:
-        return self._write(self._apply, batch)
+    def apply(
+        self, batch: Batch, *, dataset: str | None = None, replace: bool = False
+    ) -> ApplyReport:
+        return self._write(self._apply, batch, dataset, replace)
 
-    def _apply(self, tx: ManagedTransaction, batch: Batch) -> ApplyReport:
-        report = ApplyReport()
+    def _apply(
+        self, tx: ManagedTransaction, batch: Batch, dataset: str | None, replace: bool
+    ) -> ApplyReport:
+        report = ApplyReport(dataset=dataset)
         collaboration_ids = self._check(tx, batch)
         self._write_actors(tx, batch.actors, report.actors)
         self._write_collaborations(tx, batch.collaborations, report.collaborations)
         self._write_relations(tx, batch.relations, report.relations, collaboration_ids)
+        if dataset is not None:
+            self._hold(tx, dataset, batch, replace, report)
         return report
+
+    def _hold(
+        self, tx: ManagedTransaction, dataset: str, batch: Batch, replace: bool, report: ApplyReport
+    ) -> None:
+        """Make the batch's records part of `dataset` (their `datasets` list); with `replace`,
+        only them."""
+        held: dict[str, list[str]] = {kind: [] for kind in _HELD}
+        for kind, key in dataset_keys(batch):
+            held[kind].append(key)
+        for match, keys in _matches(held):
+            for chunk in _chunks(keys):
+                tx.run(
+                    f"""
+                    UNWIND $keys AS key {match}
+                    WHERE NOT $dataset IN coalesce(n.datasets, [])
+                    SET n.datasets = coalesce(n.datasets, []) + $dataset
+                    """,
+                    keys=chunk,
+                    dataset=dataset,
+                ).consume()
+        if replace:
+            orphans: list[tuple[str, str]] = []
+            for kind, every in _EVERY.items():  # patterns from this closed set only
+                orphans += [
+                    (kind, key)
+                    for key in tx.run(
+                        f"""
+                        {every} WHERE $dataset IN n.datasets AND NOT n.{_KEYS[kind]} IN $keys
+                        SET n.datasets = [d IN n.datasets WHERE d <> $dataset]
+                        WITH n WHERE size(n.datasets) = 0 RETURN n.{_KEYS[kind]}
+                        """,
+                        keys=held[kind],
+                        dataset=dataset,
+                    ).value()
+                ]
+            ids = [key for kind, key in orphans if kind != "relation"]
+            referencing = tx.run(
+                """
+                MATCH (n)-[r]-() WHERE (n:Actor OR n:Collaboration) AND n.id IN $ids
+                RETURN r.key, n.id
+                UNION ALL
+                MATCH ()-[r:FUNDS]->() WHERE r.collaboration IN $ids
+                RETURN r.key, r.collaboration AS `n.id`
+                """,
+                ids=ids,
+            ).values()
+            self._remove(tx, kept_orphans(orphans, referencing), report)
+        tx.run(
+            """
+            MERGE (d:MapperDataset {name: $name})
+            SET d.loaded_at = $at, d.loads = coalesce(d.loads, 0) + 1
+            """,
+            name=dataset,
+            at=now(),
+        ).consume()
+
+    @staticmethod
+    def _remove(
+        tx: ManagedTransaction, records: list[tuple[str, str]], report: ApplyReport
+    ) -> None:
+        """Remove records (kind, key), every relation from, to or naming a removed actor or
+        collaboration; list them in `report`."""
+        ids = {kind: [key for k, key in records if k == kind] for kind in _HELD}
+        ends = ids["actor"] + ids["collaboration"]
+        keys = set(ids["relation"])
+        keys.update(
+            tx.run(
+                """
+                MATCH (n)-[r]-() WHERE (n:Actor OR n:Collaboration) AND n.id IN $ids
+                RETURN DISTINCT r.key
+                """,
+                ids=ends,
+            ).value()
+        )
+        if ids["collaboration"]:
+            keys.update(
+                tx.run(
+                    "MATCH ()-[r:FUNDS]->() WHERE r.collaboration IN $ids RETURN r.key",
+                    ids=ids["collaboration"],
+                ).value()
+            )
+        ids["relation"] = sorted(keys)
+        for match, group in _matches({"relation": ids["relation"]}):
+            for chunk in _chunks(group):
+                tx.run(f"UNWIND $keys AS key {match} DELETE n", keys=chunk).consume()
+        tx.run(
+            "MATCH (n) WHERE (n:Actor OR n:Collaboration) AND n.id IN $ids DETACH DELETE n",
+            ids=ends,
+        ).consume()
+        report.actors.removed = sorted(ids["actor"])
+        report.collaborations.removed = sorted(ids["collaboration"])
+        report.relations.removed = ids["relation"]
+
+    @_unavailable
+    def remove(self, record_type: str, record_id: str) -> ApplyReport:
+        label, missing = _REMOVABLE[record_type]
+
+        def work(tx: ManagedTransaction) -> ApplyReport:
+            query = f"MATCH (n:{label} {{id: $id}}) RETURN count(n)"  # a label from the set
+            if not tx.run(query, id=record_id).single()[0]:
+                raise missing(record_id)
+            report = ApplyReport()
+            self._remove(tx, [(record_type, record_id)], report)
+            return report
+
+        return self._write(work)
+
+    @_unavailable
+    def datasets(self) -> list[DatasetInfo]:
+        def work(tx: ManagedTransaction) -> list[DatasetInfo]:
+            found = {
+                name: DatasetInfo(name, loaded_at=at, loads=loads)
+                for name, at, loads in tx.run(
+                    "MATCH (d:MapperDataset) RETURN d.name, d.loaded_at, d.loads"
+                ).values()
+            }
+            for kind, every in _EVERY.items():  # patterns from this closed set only
+                counts = tx.run(
+                    f"{every} UNWIND coalesce(n.datasets, []) AS d RETURN d, count(*)"
+                ).values()
+                for name, count in counts:
+                    info = found.setdefault(name, DatasetInfo(name))
+                    setattr(info, f"{kind}s", count)
+            return [found[name] for name in sorted(found)]
+
+        return self._read_consistent(work)
 
     @staticmethod
     def _check(tx: ManagedTransaction, batch: Batch) -> set[str]:
@@ -428,6 +594,7 @@ class Neo4jStore:
                         "amount": r.amount,
                         "currency": r.currency,
                         "year": r.year,
+                        "collaboration": r.collaboration,
                         "record": r.model_dump_json(),
                     },
                 }
@@ -474,7 +641,9 @@ class Neo4jStore:
         the bench empty it between runs (an embedded store is a new file instead)."""
 
         def work(tx: ManagedTransaction) -> None:
-            tx.run("MATCH (n) WHERE n:Actor OR n:Collaboration DETACH DELETE n").consume()
+            tx.run(
+                "MATCH (n) WHERE n:Actor OR n:Collaboration OR n:MapperDataset DETACH DELETE n"
+            ).consume()
 
         self._write(work)
 
