@@ -83,16 +83,16 @@ def load(folder: str, store: str) -> dict:
     from mapper.service import MapperService
 
     service = MapperService(_empty_store(store))
-    applied: dict[str, float] = {}
+    applied: dict[str, float] = {}  # the load is dataset "bench", as `replace` reloads it
     apply = service.store.apply
 
-    def timed_apply(batch):
-        seconds, report = _timed(apply, batch)
+    def timed_apply(batch, **options):
+        seconds, report = _timed(apply, batch, **options)
         applied["seconds"] = seconds
         return report
 
     service.store.apply = timed_apply
-    seconds, report = _timed(service.load, [Path(folder)])
+    seconds, report = _timed(service.load, [Path(folder)], dataset="bench")
     counts = service.store.counts()
     service.close()
     return {
@@ -102,6 +102,42 @@ def load(folder: str, store: str) -> dict:
         "created": report.relations.created + report.actors.created + report.collaborations.created,
         "actors": counts.actors,
         "relations": counts.relations,
+    }
+
+
+def replace(folder: str, store: str) -> dict:
+    """A second load of the same files into the store `load` made, with --replace: nothing
+    changes, every record is compared and its dataset checked."""
+    from mapper.service import MapperService
+
+    service = MapperService(_open_store(store))
+    seconds, report = _timed(service.load, [Path(folder)], replace=True, dataset="bench")
+    service.close()
+    return {
+        "seconds": seconds,
+        "unchanged": sum(part.unchanged for _, part in report.parts()),
+        "removed": sum(len(part.removed) for _, part in report.parts()),
+    }
+
+
+def import_cordis(folder: str, store: str) -> dict:
+    """`mapper import cordis` of CORDIS-format files into an empty store; the rows alone too."""
+    from ingest.cordis import cordis_rows
+    from mapper.service import MapperService
+
+    rows_seconds, rows = _timed(lambda: sum(1 for _ in cordis_rows([Path(folder)])))
+    service = MapperService(_empty_store(store))
+    seconds, report = _timed(service.import_source, "cordis", [Path(folder)])
+    counts = service.store.counts()
+    service.close()
+    return {
+        "seconds": seconds,
+        "rows_seconds": rows_seconds,
+        "rows": rows,
+        "actors": counts.actors,
+        "collaborations": counts.collaborations,
+        "relations": counts.relations,
+        "created": sum(part.created for _, part in report.parts()),
     }
 
 
@@ -501,6 +537,8 @@ STEPS = {
     "core_brokers": core_brokers,
     "core_server_memory": core_server_memory,
     "cli_gaps": cli_gaps,
+    "replace": replace,
+    "import_cordis": import_cordis,
 }
 
 

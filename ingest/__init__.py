@@ -1,4 +1,4 @@
-"""Seed files in, batches out: CSV, JSON, JSON Lines and Kumu; exports to Kumu, GraphML, GEXF.
+"""Seed files and imports in, batches out; exports to CSV, Kumu, GraphML and GEXF.
 
     read_batch(paths) -> Batch             raises SeedValidationFailed with every problem
     validate(paths) -> ValidationResult    the batch and the list of problems
@@ -6,8 +6,13 @@
     to_kumu(G), to_graphml(G, f), to_gexf(G, f), write_csv(G, folder), from_graphml(f)
     batch_from_graph(G), record_kinds(G), flat_graph(G)   a snapshot as records, kinds, flat graph
 
-Each format's own reader (`ingest.csvfile.read_csv`, ...) is reached through `read_rows`. The
-seed file formats are described in docs/seed-format.md.
+Seed files are CSV, JSON, JSON Lines, Kumu blueprints, GEXF and the project's GraphML export.
+`read_rows` picks each format's own reader (`ingest.csvfile.read_csv`, `ingest.gexf.read_gexf`,
+...) by the file's suffix or its first character; Kumu maps and GEXF graphs made by hand are
+read by the shared rules of `ingest.elements`. `mapper import` reads CORDIS exports
+(`ingest.cordis`) and membership tables with a TOML mapping (`ingest.table`) through
+`ingest.importers.import_rows`; they yield the same rows, and `ingest.validate.validate_rows`
+checks them as it checks seed files. The formats are described in docs/seed-format.md.
 """
 
 from ingest.csvfile import write_csv

@@ -213,7 +213,7 @@ class _Run:
 
     def _record(self, shown: str, row: Row) -> _Record | None:
         model = MODELS[row.record_type]
-        controls = list(_control_characters(row.fields))
+        controls = [] if _plainly_clean(row.fields) else list(_control_characters(row.fields))
         for loc, problem in controls:
             self._error(shown, row, field_name(loc, row.format), problem)
         if controls:
@@ -424,6 +424,21 @@ _TARGET_KINDS = {relation_type: _target_kind(relation_type) for relation_type in
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _plainly_clean(fields: dict[str, Any]) -> bool:
+    """True when a row's fields are all texts (a CSV row, most often) and none holds a control
+    character: one search over their join, instead of a JSON dump of the row (3x faster)."""
+    texts = list(fields.values())
+    sources = fields.get("sources")
+    if sources is not None:  # a CSV row's one source: a list of one dict of texts
+        if not (isinstance(sources, list) and len(sources) == 1 and isinstance(sources[0], dict)):
+            return False
+        texts.remove(sources)
+        texts.extend(sources[0].values())
+        texts.extend(sources[0])
+    texts.extend(fields)
+    return all(type(text) is str for text in texts) and not _CONTROL.search("\n".join(texts))
 
 
 def _control_characters(value: Any, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:

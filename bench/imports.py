@@ -1,0 +1,156 @@
+"""Benchmark loads and imports (issue 15): seed files against the bare csv module, a replace,
+and a full-CORDIS-sized import, on both stores.
+
+    python -m bench.imports                                # 100k seed files, CORDIS 150k
+    python -m bench.imports --size 10k --cordis 20k --stores embedded
+
+Each figure is one step in a fresh process (bench/steps.py: csv_read, parse, load, replace,
+import_cordis). Data: bench.generate's ecosystem (about 10 relations per actor) and
+bench.cordis' CORDIS export (150k participation records of about 20k organisations in 30k
+projects, the shape of H2020's). Writes bench/results-imports.json and the section "Loads and
+imports" of bench/RESULTS.md (between its markers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.run import HERE, ROOT, _generated, _log, machine, neo4j_server, step
+
+BEGIN, END = "<!-- imports: begin -->", "<!-- imports: end -->"
+TARGETS = {"load_over_csv": 5.0, "cordis_seconds": 30.0}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.imports", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--size", default="100k")
+    parser.add_argument("--cordis", default="150k")
+    parser.add_argument("--stores", default="embedded,neo4j")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/mapper-bench"))
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    folder = _generated(args.size, args.workdir)[0]
+    cordis = _cordis(args.cordis, args.workdir)
+    results: dict = {"machine": machine(), "size": args.size, "cordis": args.cordis}
+    results["csv"] = step("csv_read", folder=str(folder))
+    results["parse"] = step("parse", folder=str(folder))
+    results["stores"] = {}
+    for store in args.stores.split(","):
+        results["stores"][store] = _run(store, folder, cordis, args.workdir)
+    results["seconds"] = time.perf_counter() - started
+    (HERE / "results-imports.json").write_text(json.dumps(results, indent=1))
+    _write_markdown(results)
+
+
+def _cordis(size: str, workdir: Path) -> Path:
+    folder = workdir / f"cordis-{size}"
+    if not (folder / "organization.json").exists():
+        _log(f"generate cordis {size}")
+        subprocess.run(
+            [sys.executable, "-m", "bench.cordis", size, str(folder)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+    return folder
+
+
+def _run(store: str, folder: Path, cordis: Path, workdir: Path) -> dict:
+    if store == "embedded":
+        location = str(workdir / "imports.db")
+        return _steps(location, folder, cordis)
+    with neo4j_server() as server:
+        return _steps(server.uri, folder, cordis)
+
+
+def _steps(location: str, folder: Path, cordis: Path) -> dict:
+    return {
+        "load": step("load", folder=str(folder), store=location, timeout=3600),
+        "replace": step("replace", folder=str(folder), store=location, timeout=3600),
+        "import_cordis": step("import_cordis", folder=str(cordis), store=location, timeout=3600),
+    }
+
+
+def _seconds(value: dict, key: str = "seconds") -> str:
+    return f"{value[key]:.1f}" if key in value else f"error: {value.get('error', '?')[:80]}"
+
+
+def _write_markdown(results: dict) -> None:
+    csv_seconds = results["csv"].get("seconds")
+    lines = [
+        BEGIN,
+        "## Loads and imports",
+        "",
+        f"`python -m bench.imports`, one run on {results['machine'].get('cpu', '?')}, "
+        f"{results['size']} actors of bench.generate and a CORDIS export of "
+        f"{results['cordis']} participation records (bench.cordis). Seconds, each step a "
+        "fresh process; the ratios compare figures of this run only.",
+        "",
+        f"- csv only (`csv.DictReader` over the three files, {results['csv'].get('rows', '?')} "
+        f"rows): {_seconds(results['csv'])} s; parse (`ingest.validate`, no store): "
+        f"{_seconds(results['parse'])} s",
+        "",
+        "| store | load | of it validate | of it apply | load / csv | replace (same files) "
+        "| CORDIS import | of it the rows | CORDIS records |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for store, r in results["stores"].items():
+        load, replace, cordis = r["load"], r["replace"], r["import_cordis"]
+        ratio = (
+            f"{load['seconds'] / csv_seconds:.1f}×" if "seconds" in load and csv_seconds else "–"
+        )
+        records = (
+            f"{cordis['actors']:,} actors, {cordis['collaborations']:,} projects, "
+            f"{cordis['relations']:,} relations"
+            if "actors" in cordis
+            else "–"
+        )
+        lines.append(
+            f"| {store} | {_seconds(load)} | {_seconds(load, 'validate_seconds')} | "
+            f"{_seconds(load, 'apply_seconds')} | {ratio} | {_seconds(replace)} | "
+            f"{_seconds(cordis)} | {_seconds(cordis, 'rows_seconds')} | {records} |"
+        )
+    lines += ["", *_verdicts(results), END]
+    path = HERE / "RESULTS.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    section = "\n".join(lines)
+    if BEGIN in text:
+        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
+    _log(f"wrote {path}")
+
+
+def _verdicts(results: dict) -> list[str]:
+    embedded = results["stores"].get("embedded", {})
+    csv_seconds = results["csv"].get("seconds")
+    lines = []
+    load = embedded.get("load", {})
+    if "seconds" in load and csv_seconds:
+        ratio = load["seconds"] / csv_seconds
+        met = "met" if ratio <= TARGETS["load_over_csv"] else "**missed**"
+        lines.append(
+            f"- Target: embedded load ≤ {TARGETS['load_over_csv']:.0f}× csv only: {ratio:.1f}×, "
+            f"{met}."
+        )
+    cordis = embedded.get("import_cordis", {})
+    if "seconds" in cordis:
+        met = "met" if cordis["seconds"] <= TARGETS["cordis_seconds"] else "**missed**"
+        lines.append(
+            f"- Target: CORDIS import ≤ {TARGETS['cordis_seconds']:.0f} s embedded: "
+            f"{cordis['seconds']:.1f} s, {met}."
+        )
+    return lines
+
+
+if __name__ == "__main__":
+    main()
