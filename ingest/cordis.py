@@ -287,6 +287,9 @@ def _json_records(file: _File, required: tuple[str, ...]) -> _Records:
     except json.JSONDecodeError as error:
         problem = f"not valid JSON: {error.msg} (column {error.colno})"
         yield SeedFileError(file.shown, error.lineno, None, problem)
+    except RecursionError:
+        problem = "nested too deeply to be CORDIS records; expected a list of flat objects"
+        yield SeedFileError(file.shown, None, None, problem)
 
 
 def _json_items(text: str) -> Iterator[tuple[int, Any]]:

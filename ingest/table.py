@@ -198,8 +198,10 @@ class _Record:
                 fields.setdefault(table, {})[key] = cell.value
             else:
                 fields[name] = cell.value
-        if "aliases" in self.unions:
-            fields["aliases"] = list(self.unions["aliases"])
+        if "aliases" in self.unions:  # a cell may hold several, joined by |
+            fields["aliases"] = [
+                alias for cell in self.unions["aliases"] for alias in cell.split("|")
+            ]
         if "source_url" in self.unions:
             fields["sources"] = [{"url": url} for url in self.unions["source_url"]]
         return fields

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
-__all__ = ["XlsxError", "sheet_names", "xlsx_rows"]
+__all__ = ["MAX_PART_BYTES", "XlsxError", "sheet_names", "xlsx_rows"]
 
 # Built-in number formats that show dates (ECMA-376 part 1, 18.8.30).
 _DATE_FORMATS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 30, 36, 45, 46, 47, 50, 57})
@@ -56,8 +56,14 @@ def xlsx_rows(path: str | Path, sheet: str | None = None) -> Iterator[tuple[int,
     number = 0
     for row in root.iter():
         if _local(row.tag) == "row":
-            number = int(row.get("r") or number + 1)
-            cells = _cells(row, strings, dates, date1904)
+            try:
+                number = int(row.get("r") or number + 1)
+                cells = _cells(row, strings, dates, date1904)
+            except (ValueError, IndexError, KeyError, OverflowError) as error:
+                raise XlsxError(
+                    f"row {number + 1} of the sheet cannot be read ({error}); save the workbook "
+                    "again from Excel, or as CSV UTF-8"
+                ) from None
             if cells:
                 yield number, cells
 
@@ -71,9 +77,20 @@ def _open(path: str | Path) -> zipfile.ZipFile:
         ) from None
 
 
+MAX_PART_BYTES = 256 * 1024 * 1024
+"""The largest part of a workbook read (unpacked): a zip bomb is refused, not unpacked."""
+
+
 def _xml(book: zipfile.ZipFile, name: str) -> ElementTree.Element:
     try:
-        return ElementTree.fromstring(book.read(name))
+        if book.getinfo(name).file_size > MAX_PART_BYTES:
+            raise XlsxError(
+                f"the workbook's part {name} is larger than {MAX_PART_BYTES // 2**20} MB unpacked"
+            )
+        text = book.read(name)
+        if b"<!DOCTYPE" in text[:4096]:
+            raise XlsxError(f"the workbook's part {name} has a DTD, which workbooks never have")
+        return ElementTree.fromstring(text)
     except KeyError:
         raise XlsxError(f"the workbook has no part {name}") from None
     except ElementTree.ParseError as error:

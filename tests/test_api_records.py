@@ -97,3 +97,15 @@ def test_the_store_being_down_is_a_503_naming_it(tmp_path):
     response = client.get("/actors")
     assert response.status_code == 503
     assert "bolt://127.0.0.1:9" in response.json()["error"]["message"]
+
+
+def test_datasets_list_what_each_load_holds(embedded_store):
+    from mapper.model import Batch
+
+    embedded_store.apply(Batch(actors=[RICH_ACTOR]), dataset="seed")
+    client = TestClient(create_app(MapperService(embedded_store)))
+    [dataset] = client.get("/datasets").json()
+    assert (dataset["name"], dataset["actors"], dataset["relations"], dataset["loads"]) == (
+        "seed", 1, 0, 1,
+    )
+    assert dataset["loaded_at"].endswith("+00:00")

@@ -476,3 +476,30 @@ def test_init_mapping_of_a_workbook_with_unknown_values(tmp_path):
 def test_init_mapping_of_a_table_it_cannot_read(tmp_path):
     with pytest.raises(SeedFileError, match="no such file"):
         init_mapping(tmp_path / "nothing.csv")
+
+
+def test_a_damaged_workbook_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    book = _workbook(tmp_path / "members.xlsx", {"Medlemmar": _members_sheet()})
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(book) as original:
+        parts = {name: original.read(name) for name in original.namelist()}
+    parts[sheet] = parts[sheet].replace(b"<v>43466", b"<v>abc", 1)  # a date that is no number
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(damaged, "w") as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+    [error] = _errors(damaged, MAPPING)
+    assert "cannot be read" in error and "CSV UTF-8" in error
+
+
+def test_several_aliases_in_one_cell_are_split(tmp_path: Path) -> None:
+    table = tmp_path / "members.csv"
+    text = MEMBERS.read_text(encoding="utf-8")
+    table.write_text(text, encoding="utf-8")
+    mapping = tmp_path / "members.toml"
+    mapping.write_text(
+        MAPPING.read_text(encoding="utf-8").replace('url = "Webb"', 'aliases = "Webb"'),
+        encoding="utf-8",
+    )
+    actors = [row for row in _rows(table, mapping) if row.record_type == "actor"]
+    assert all("|" not in alias for row in actors for alias in row.fields.get("aliases", []))

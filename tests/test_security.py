@@ -162,6 +162,22 @@ def test_load_writes_the_files_like_the_cli_does(client, service, tmp_path):
     assert again["actors"]["unchanged"] == body["actors"]["created"]
 
 
+def test_a_load_is_a_dataset_and_replace_needs_its_name(client, service):
+    response = client.post("/load?replace=true", files=seed_parts(*SEED_FILES), headers=AUTH)
+    assert_error(response, 422, "InvalidParameter", "replace needs the name")
+    assert service.info().counts.actors == 0
+    response = client.post("/load?dataset=seed", files=seed_parts(*SEED_FILES), headers=AUTH)
+    assert response.json()["dataset"] == "seed"
+    actors = [path for path in SEED_FILES if path.name == "actors.csv"]
+    response = client.post(
+        "/load?dataset=seed&replace=true", files=seed_parts(*actors), headers=AUTH
+    )
+    body = response.json()
+    assert response.status_code == 200, response.text
+    assert body["relations"]["removed"] and not body["actors"]["removed"]
+    assert [d.name for d in service.datasets()] == ["seed"]
+
+
 def test_a_kumu_and_a_jsonl_file_load_too(client, service):
     formats = Path(__file__).parent / "seed" / "formats"
     for name in ("kumu.json", "seed.jsonl"):

@@ -180,6 +180,8 @@ def scope_title(title: str, query: Mapping[str, Any] | None, lang: str) -> str:
     'Luckor mellan sektorer — Skåne län, 2015–2019'
     >>> scope_title("Actor map", {"relation_types": ["FUNDS", "PART_OF"], "year_to": 2020}, "en")
     'Actor map — all of Sweden, up to 2020, relations: Funds and Part of'
+    >>> scope_title("Aktörskarta", {"country": "SE", "with_partners": True}, "sv")
+    'Aktörskarta — hela Sverige, land: SE och deras partner'
     >>> scope_title("Actor map", {}, "en"), scope_title("Actor map", None, "en")
     ('Actor map — all of Sweden', 'Actor map')
     """
@@ -208,6 +210,9 @@ def _scope_parts(query: Mapping[str, Any], lang: str) -> list[str]:
         parts.append(strings["direct_only"])
     if query.get("subsector"):
         parts.append(strings["subsector_scope"].replace("{subsector}", str(query["subsector"])))
+    if query.get("country"):
+        wording = strings["partners_scope" if query.get("with_partners") else "country_scope"]
+        parts.append(wording.replace("{country}", str(query["country"])))
     sectors = [str(sector) for sector in query.get("sector") or ()]
     if sectors and set(sectors) != set(SECTOR_COLOURS):
         parts.append(_and([sector_label(sector, lang) for sector in sectors], lang))

@@ -96,8 +96,13 @@ async def load(
     service: ServiceDep,
     settings: WriteAccess,
     dataset: Annotated[
-        str, Query(description="The dataset this load is", min_length=1, max_length=100)
-    ] = "upload",
+        str | None,
+        Query(
+            description="The dataset this load is (default `upload`; needed with `replace`)",
+            min_length=1,
+            max_length=100,
+        ),
+    ] = None,
     replace: Annotated[
         bool,
         Query(
@@ -109,9 +114,11 @@ async def load(
     """Validate uploaded seed files and write them all, or nothing (422 lists every problem).
 
     Needs `Authorization: Bearer <MAPPER_API_TOKEN>`. Files as in `mapper load`: CSV, JSON,
-    JSON Lines or Kumu JSON, named so that their names say what they hold. The load is the
-    dataset `dataset`, as `mapper load --dataset` (or `--replace`) makes it.
+    JSON Lines, Kumu JSON, GraphML or GEXF, named so that their names say what they hold. The
+    load is the dataset `dataset`, as `mapper load --dataset` (or `--replace`) makes it.
     """
+    if replace and dataset is None:
+        raise InvalidParameter("dataset", "replace needs the name of the dataset it replaces")
     content_type = request.headers.get("content-type", "")
     if not content_type.lower().startswith("multipart/form-data"):
         raise RequestRefused(
@@ -123,7 +130,9 @@ async def load(
     folder = Path(tempfile.mkdtemp(prefix="mapper-upload-"))
     try:
         seeds = await _save_uploads(body, folder)
-        report = await run_in_threadpool(_load, service, folder, seeds, dataset, replace)
+        report = await run_in_threadpool(
+            _load, service, folder, seeds, dataset or "upload", replace
+        )
     finally:
         await run_in_threadpool(shutil.rmtree, folder, True)
     return LoadReport(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import ActorFilterDep, CollaborationFilterDep, ServiceDep
 from mapper.model import SECTOR_LABELS, Actor, Collaboration, Relation, Sector
@@ -156,7 +156,8 @@ def read_collaboration(collaboration_id: _IdPath, service: ServiceDep) -> Collab
 
 @router.get("/sectors", response_model=list[SectorOut], tags=["records"])
 def list_sectors(service: ServiceDep) -> list[SectorOut]:
-    """The four sectors, their Swedish and English labels, and how many actors each has."""
+    """The sectors (the four, and `unknown`), their Swedish and English labels, and how many
+    actors each has."""
     counts = service.info().counts.actors_by_sector
     return [
         SectorOut(
@@ -167,3 +168,20 @@ def list_sectors(service: ServiceDep) -> list[SectorOut]:
         )
         for sector in Sector
     ]
+
+
+class DatasetOut(BaseModel):
+    """One dataset: a load or import, what it holds now and when it was last loaded."""
+
+    name: str
+    actors: int
+    collaborations: int
+    relations: int
+    loaded_at: str | None = Field(None, description="The last load, ISO 8601 in UTC")
+    loads: int = Field(description="How many loads and imports wrote it")
+
+
+@router.get("/datasets", response_model=list[DatasetOut], tags=["records"])
+def list_datasets(service: ServiceDep) -> list[DatasetOut]:
+    """Every dataset in the store, by name (`mapper datasets`)."""
+    return [DatasetOut(**vars(info)) for info in service.datasets()]
