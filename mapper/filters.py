@@ -109,24 +109,28 @@ def options(filter_set: type) -> tuple[tuple[str, Any, Any, Option], ...]:
     )
 
 
-def check_region(region: str | None) -> str | None:
-    """The county `region` names, in any form `normalise_region` accepts; or None."""
-    if region is None or region == "":
-        return None
-    try:
-        return normalise_region(region)
-    except ValueError as error:
-        raise InvalidParameter("region", str(error)) from None
+def _normalised(name: str, normalise: Callable[[str], str], doc: str) -> Callable:
+    """A check of the filter `name`: None for nothing given, else `normalise`'s answer, its
+    ValueError an InvalidParameter naming the filter."""
+
+    def check(value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        try:
+            return normalise(value)
+        except ValueError as error:
+            raise InvalidParameter(name, str(error)) from None
+
+    check.__name__, check.__doc__ = f"check_{name}", doc
+    return check
 
 
-def check_country(country: str | None) -> str | None:
-    """The ISO 3166-1 code `country` names (any case; EL and UK as GR and GB); or None."""
-    if country is None or country == "":
-        return None
-    try:
-        return normalise_country(country)
-    except ValueError as error:
-        raise InvalidParameter("country", str(error)) from None
+check_region = _normalised(
+    "region", normalise_region, "The county `region` names, in any form; or None."
+)
+check_country = _normalised(
+    "country", normalise_country, "The ISO 3166-1 code `country` names (EL, UK: GR, GB); or None."
+)
 
 
 def country_option(keeps: str) -> Any:

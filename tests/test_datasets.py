@@ -147,3 +147,27 @@ def test_a_record_another_datasets_relation_needs_stays(store):
     assert report.relations.removed == [_in("rise", "p1").key]
     assert store.get_actor("rise").id == "rise"
     assert store.relations("rise") == [LINK]
+    assert {d.name: d.actors for d in store.datasets()}["cordis"] == 4  # rise stays in it
+    store.remove("actor", "umu")  # and LINK with it: nothing needs rise any more
+    report = store.apply(_cordis(without="rise"), dataset="cordis", replace=True)
+    assert report.actors.removed == ["rise"]
+
+
+def test_a_record_two_datasets_share_keeps_the_sources_of_both(store):
+    from mapper.model import Source
+
+    seed = _actor("umu").model_copy(update={"sources": (Source(url="https://umu.se/"),)})
+    cordis = _actor("umu").model_copy(
+        update={"name": "UMEA UNIVERSITET", "sources": (Source(url="https://cordis.europa.eu/"),)}
+    )
+    store.apply(Batch(actors=[seed]), dataset="seed")
+    report = store.apply(Batch(actors=[cordis]), dataset="cordis")
+    assert report.actors.updated == 1
+    stored = store.get_actor("umu")
+    assert stored.name == "UMEA UNIVERSITET"  # the last load's fields
+    assert [s.url for s in stored.sources] == ["https://cordis.europa.eu/", "https://umu.se/"]
+    again = store.apply(Batch(actors=[cordis]), dataset="cordis")
+    assert again.actors.unchanged == 1  # the united record is what is stored
+    alone = store.apply(Batch(actors=[cordis]))  # no dataset: the record as given
+    assert [s.url for s in store.get_actor("umu").sources] == ["https://cordis.europa.eu/"]
+    assert alone.actors.updated == 1

@@ -23,6 +23,7 @@ from mapper.model import (
     RelationType,
     Sector,
     TypeReport,
+    merge_sources,
 )
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "now",
     "search_text",
     "snapshot_from_json",
+    "with_shared_sources",
 ]
 
 
@@ -96,6 +98,39 @@ def dataset_keys(batch: Batch) -> list[tuple[str, str]]:
         [("actor", actor.id) for actor in batch.actors]
         + [("collaboration", c.id) for c in batch.collaborations]
         + [("relation", relation.key) for relation in batch.relations]
+    )
+
+
+def with_shared_sources(batch: Batch, shared: Mapping[str, Mapping[str, str]]) -> Batch:
+    """`batch` with the stored sources of the records another dataset holds added to each.
+
+    `shared` maps a kind ("actor", "collaboration", "relation") to the stored JSON of those of
+    the batch's records that another dataset holds, by id or key. A record two datasets share
+    keeps both as provenance: the fields are the last load's, the sources are both loads'.
+
+    >>> from mapper.model import Source
+    >>> a = Actor(id="umu", name="UMU", sector="academia", sources=[Source(url="https://a.se")])
+    >>> b = a.model_copy(update={"sources": (Source(url="https://b.se"),)})
+    >>> united = with_shared_sources(Batch(actors=[b]), {"actor": {"umu": a.model_dump_json()}})
+    >>> [source.url for source in united.actors[0].sources]
+    ['https://b.se', 'https://a.se']
+    """
+    if not any(shared.values()):
+        return batch
+
+    def united(kind: str, record: Any, key: str) -> Any:
+        stored = shared.get(kind, {}).get(key)
+        if stored is None:
+            return record
+        sources = merge_sources(record.sources, type(record).model_validate_json(stored).sources)
+        return (
+            record if sources == record.sources else record.model_copy(update={"sources": sources})
+        )
+
+    return Batch(
+        actors=[united("actor", a, a.id) for a in batch.actors],
+        collaborations=[united("collaboration", c, c.id) for c in batch.collaborations],
+        relations=[united("relation", r, r.key) for r in batch.relations],
     )
 
 

@@ -48,6 +48,7 @@ from mapper.stores.common import (
     kept_orphans,
     now,
     search_text,
+    with_shared_sources,
 )
 
 __all__ = [
@@ -370,12 +371,46 @@ class EmbeddedStore:
         report = ApplyReport(dataset=dataset)
         with self._write(bulk=len(batch) > _BULK) as connection:
             self._check(connection, batch)
+            if dataset is not None:
+                batch = with_shared_sources(batch, self._shared(connection, dataset, batch))
             self._write_actors(connection, batch.actors, report.actors)
             self._write_collaborations(connection, batch.collaborations, report.collaborations)
             self._write_relations(connection, batch.relations, report.relations)
             if dataset is not None:
                 self._hold(connection, dataset, batch, replace, report)
         return report
+
+    @staticmethod
+    def _shared(
+        connection: sqlite3.Connection, dataset: str, batch: Batch
+    ) -> dict[str, dict[str, str]]:
+        """The stored JSON of the batch's records that another dataset holds, by kind and key."""
+        others = [
+            name
+            for (name,) in connection.execute(
+                "SELECT DISTINCT dataset FROM memberships WHERE dataset != ?", (dataset,)
+            )
+        ]
+        shared: dict[str, dict[str, str]] = {kind: {} for kind in _KINDS}
+        if not others:
+            return shared
+        keys: dict[str, list[str]] = {kind: [] for kind in _KINDS}
+        for kind, key in dataset_keys(batch):
+            keys[kind].append(key)
+        for kind, (table, column) in _KINDS.items():  # names from this closed set only
+            for other in others:
+                shared[kind].update(
+                    connection.execute(
+                        f"""
+                        SELECT m.key, t.record FROM memberships m
+                        JOIN {table} t ON t.{column} = m.key
+                        WHERE m.dataset = ? AND m.kind = ?
+                        AND m.key IN (SELECT value FROM json_each(?))
+                        """,
+                        (other, kind, json.dumps(keys[kind])),
+                    )
+                )
+        return shared
 
     def _hold(
         self,
@@ -423,8 +458,11 @@ class EmbeddedStore:
                     for other in others
                 )
             ]
-            self._remove(
-                connection, kept_orphans(orphans, self._referencing(connection, orphans)), report
+            removable = kept_orphans(orphans, self._referencing(connection, orphans))
+            self._remove(connection, removable, report)
+            connection.executemany(  # a record a staying relation needs stays in the dataset
+                "INSERT INTO memberships VALUES (?, ?, ?)",
+                [(dataset, *record) for record in set(orphans) - set(removable)],
             )
         connection.execute("DELETE FROM held")
         connection.execute(

@@ -56,6 +56,7 @@ from mapper.stores.common import (
     kept_orphans,
     now,
     search_text,
+    with_shared_sources,
 )
 
 __all__ = [
@@ -185,18 +186,18 @@ _MATCHES: dict[type, tuple[str, type[Actor] | type[Collaboration]]] = {
 }
 
 
-def _matches(held: dict[str, list[str]]) -> Iterable[tuple[str, list[str]]]:
-    """(the MATCH of one record by `key`, the keys it is for) for each kind of record, relations
-    by type (a relation key starts with its type: Relation.key)."""
+def _matches(held: dict[str, list[str]]) -> Iterable[tuple[str, str, list[str]]]:
+    """(kind, the MATCH of one record by `key`, the keys it is for) for each kind of record,
+    relations by type (a relation key starts with its type: Relation.key)."""
     for kind, keys in held.items():
         if kind != "relation":
-            yield _HELD[kind], keys
+            yield kind, _HELD[kind], keys
             continue
         by_type: dict[str, list[str]] = {}
         for key in keys:
             by_type.setdefault(RelationType(key.partition(":")[0]).value, []).append(key)
         for name, group in by_type.items():  # a type from the closed RelationType enum
-            yield _HELD["relation"].format(type=name), group
+            yield kind, _HELD["relation"].format(type=name), group
 
 
 class Neo4jStore:
@@ -331,12 +332,41 @@ class Neo4jStore:
     ) -> ApplyReport:
         report = ApplyReport(dataset=dataset)
         collaboration_ids = self._check(tx, batch)
+        if dataset is not None:
+            batch = with_shared_sources(batch, self._shared(tx, dataset, batch))
         self._write_actors(tx, batch.actors, report.actors)
         self._write_collaborations(tx, batch.collaborations, report.collaborations)
         self._write_relations(tx, batch.relations, report.relations, collaboration_ids)
         if dataset is not None:
             self._hold(tx, dataset, batch, replace, report)
         return report
+
+    @staticmethod
+    def _shared(tx: ManagedTransaction, dataset: str, batch: Batch) -> dict[str, dict[str, str]]:
+        """The stored JSON of the batch's records that another dataset holds, by kind and key."""
+        keys: dict[str, list[str]] = {kind: [] for kind in _HELD}
+        for kind, key in dataset_keys(batch):
+            keys[kind].append(key)
+        shared: dict[str, dict[str, str]] = {kind: {} for kind in _HELD}
+        others = tx.run(
+            "MATCH (d:MapperDataset) WHERE d.name <> $dataset RETURN count(d)", dataset=dataset
+        ).single()[0]
+        if not others:
+            return shared
+        for kind, match, group in _matches(keys):
+            for chunk in _chunks(group):
+                shared[kind].update(
+                    tx.run(
+                        f"""
+                        UNWIND $keys AS key {match}
+                        WHERE any(d IN coalesce(n.datasets, []) WHERE d <> $dataset)
+                        RETURN key, n.record
+                        """,
+                        keys=chunk,
+                        dataset=dataset,
+                    ).values()
+                )
+        return shared
 
     def _hold(
         self, tx: ManagedTransaction, dataset: str, batch: Batch, replace: bool, report: ApplyReport
@@ -346,7 +376,7 @@ class Neo4jStore:
         held: dict[str, list[str]] = {kind: [] for kind in _HELD}
         for kind, key in dataset_keys(batch):
             held[kind].append(key)
-        for match, keys in _matches(held):
+        for _, match, keys in _matches(held):
             for chunk in _chunks(keys):
                 tx.run(
                     f"""
@@ -383,7 +413,17 @@ class Neo4jStore:
                 """,
                 ids=ids,
             ).values()
-            self._remove(tx, kept_orphans(orphans, referencing), report)
+            removable = kept_orphans(orphans, referencing)
+            self._remove(tx, removable, report)
+            kept = [key for _, key in set(orphans) - set(removable)]  # actors or collaborations
+            tx.run(  # a record a staying relation needs stays in the dataset
+                """
+                MATCH (n) WHERE (n:Actor OR n:Collaboration) AND n.id IN $ids
+                SET n.datasets = coalesce(n.datasets, []) + $dataset
+                """,
+                ids=kept,
+                dataset=dataset,
+            ).consume()
         tx.run(
             """
             MERGE (d:MapperDataset {name: $name})
@@ -419,7 +459,7 @@ class Neo4jStore:
                 ).value()
             )
         ids["relation"] = sorted(keys)
-        for match, group in _matches({"relation": ids["relation"]}):
+        for _, match, group in _matches({"relation": ids["relation"]}):
             for chunk in _chunks(group):
                 tx.run(f"UNWIND $keys AS key {match} DELETE n", keys=chunk).consume()
         tx.run(
