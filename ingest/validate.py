@@ -429,16 +429,19 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 def _plainly_clean(fields: dict[str, Any]) -> bool:
     """True when a row's fields are all texts (a CSV row, most often) and none holds a control
     character: one search over their join, instead of a JSON dump of the row (3x faster)."""
-    texts = list(fields.values())
     sources = fields.get("sources")
+    extra: dict[str, Any] = {}
     if sources is not None:  # a CSV row's one source: a list of one dict of texts
-        if not (isinstance(sources, list) and len(sources) == 1 and isinstance(sources[0], dict)):
+        if not (type(sources) is list and len(sources) == 1 and type(sources[0]) is dict):
             return False
-        texts.remove(sources)
-        texts.extend(sources[0].values())
-        texts.extend(sources[0])
-    texts.extend(fields)
-    return all(type(text) is str for text in texts) and not _CONTROL.search("\n".join(texts))
+        extra = sources[0]
+    try:  # join raises TypeError for anything that is not text
+        text = "\n".join(
+            [*fields, *(v for v in fields.values() if v is not sources), *extra, *extra.values()]
+        )
+    except TypeError:
+        return False
+    return not _CONTROL.search(text)
 
 
 def _control_characters(value: Any, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:

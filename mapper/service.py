@@ -80,14 +80,24 @@ __all__ = [
 
 
 class _StoredIds(Mapping[str, str]):
-    """The store's ids as a mapping id -> "actor" | "collaboration", looked up on demand."""
+    """The store's ids as a mapping id -> "actor" | "collaboration", looked up on demand; after
+    _LOOKUPS lookups, all read at once (a reload asks for every id of a large store)."""
+
+    _LOOKUPS = 1000
 
     def __init__(self, store: GraphStore):
         self.store = store
         self._known: dict[str, str | None] = {}
+        self._complete = False
 
     def _kind(self, record_id: str) -> str | None:
         if record_id not in self._known:
+            if self._complete:
+                return None
+            if len(self._known) >= self._LOOKUPS:
+                self._known.update(self.items())
+                self._complete = True
+                return self._known.get(record_id)
             self._known[record_id] = self._look_up(record_id)
         return self._known[record_id]
 
@@ -110,13 +120,17 @@ class _StoredIds(Mapping[str, str]):
         return kind
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.store.snapshot().nodes)
+        return (record_id for record_id, _ in self.items())
 
-    def __len__(self) -> int:
-        return self.store.snapshot().number_of_nodes()
+    def __len__(self) -> int:  # a count, not a read of every id (a reload asks it first)
+        counts = self.store.counts()
+        return counts.actors + counts.collaborations
 
-    def items(self):  # one pass over the snapshot instead of a lookup per id
-        return [(node, data["node_type"]) for node, data in self.store.snapshot().nodes(data=True)]
+    def items(self):  # one read of the store's ids instead of a lookup per id
+        rows = self.store.analysis_rows()[1]
+        return [(i, "actor") for i in rows.actor_ids] + [
+            (i, "collaboration") for i in rows.collaboration_ids
+        ]
 
 
 CORDIS_FUNDER: str = FUNDER["id"]
