@@ -445,11 +445,11 @@ class Relation(_Record):
         >>> Relation(type="FUNDS", source="eu", target="umu", collaboration="p1", year=2016).key
         'FUNDS:eu->umu/p1@2016'
         """
-        key = f"{self.type.value}:{self.source}->{self.target}"
+        key = f"{self.type}:{self.source}->{self.target}"  # a StrEnum formats as its value
         if self.collaboration is not None:
             key += f"/{self.collaboration}"
         if self.role is not None:
-            key += f":{self.role.value}"
+            key += f":{self.role}"
         if self.year is not None:
             key += f"@{self.year}"
         return key

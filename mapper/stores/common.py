@@ -127,7 +127,7 @@ def with_shared_sources(batch: Batch, shared: Mapping[str, Mapping[str, str]]) -
             record if sources == record.sources else record.model_copy(update={"sources": sources})
         )
 
-    return Batch(
+    return Batch.model_construct(  # validated records: not validated again
         actors=[united("actor", a, a.id) for a in batch.actors],
         collaborations=[united("collaboration", c, c.id) for c in batch.collaborations],
         relations=[united("relation", r, r.key) for r in batch.relations],
@@ -200,15 +200,19 @@ def changed_records(
     A key that comes twice in `rows` counts against the first: the last one wins.
     """
     changed = []
+    unchanged = created = 0  # counted here: a report's fields are validated on every set
     for row in rows:
-        old, new = stored.get(key(row)), record(row)
+        row_key, new = key(row), record(row)
+        old = stored.get(row_key)
         if old == new:
-            report.unchanged += 1
+            unchanged += 1
             continue
-        report.created += old is None
-        report.updated += old is not None
-        stored[key(row)] = new
+        created += old is None
+        stored[row_key] = new
         changed.append((row, old is None))
+    report.unchanged += unchanged
+    report.created += created
+    report.updated += len(changed) - created
     return changed
 
 

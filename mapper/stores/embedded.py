@@ -421,6 +421,26 @@ class EmbeddedStore:
         report: ApplyReport,
     ) -> None:
         """Make the batch's records part of `dataset`; with `replace`, only them."""
+        if replace:
+            self._replace(connection, dataset, batch, report)
+        else:
+            connection.executemany(
+                "INSERT OR IGNORE INTO memberships VALUES (?, ?, ?)",
+                ((dataset, kind, key) for kind, key in dataset_keys(batch)),
+            )
+        connection.execute(
+            """
+            INSERT INTO datasets VALUES (?, ?, 1)
+            ON CONFLICT (name) DO UPDATE SET loaded_at = excluded.loaded_at, loads = loads + 1
+            """,
+            (dataset, now()),
+        )
+
+    def _replace(
+        self, connection: sqlite3.Connection, dataset: str, batch: Batch, report: ApplyReport
+    ) -> None:
+        """The batch's records become `dataset`'s; the others leave it, and those no dataset
+        holds and nothing needs are removed."""
         connection.execute(
             "CREATE TEMP TABLE IF NOT EXISTS held (kind TEXT, key TEXT, PRIMARY KEY (kind, key))"
         )
@@ -429,48 +449,38 @@ class EmbeddedStore:
         connection.execute(
             "INSERT OR IGNORE INTO memberships SELECT ?, kind, key FROM held", (dataset,)
         )
-        if replace:
-            stale = connection.execute(
-                """
-                SELECT kind, key FROM memberships m WHERE dataset = ?
-                AND NOT EXISTS (SELECT 1 FROM held h WHERE h.kind = m.kind AND h.key = m.key)
-                """,
-                (dataset,),
-            ).fetchall()
-            connection.executemany(
-                "DELETE FROM memberships WHERE dataset = ? AND kind = ? AND key = ?",
-                [(dataset, kind, key) for kind, key in stale],
-            )
-            others = [
-                name
-                for (name,) in connection.execute(
-                    "SELECT DISTINCT dataset FROM memberships WHERE dataset != ?", (dataset,)
-                )
-            ]
-            held_elsewhere = (
-                "SELECT 1 FROM memberships WHERE dataset = ? AND kind = ? AND key = ?"  # the PK
-            )
-            orphans = [
-                (kind, key)
-                for kind, key in stale
-                if not any(
-                    connection.execute(held_elsewhere, (other, kind, key)).fetchone()
-                    for other in others
-                )
-            ]
-            removable = kept_orphans(orphans, self._referencing(connection, orphans))
-            self._remove(connection, removable, report)
-            connection.executemany(  # a record a staying relation needs stays in the dataset
-                "INSERT INTO memberships VALUES (?, ?, ?)",
-                [(dataset, *record) for record in set(orphans) - set(removable)],
-            )
-        connection.execute("DELETE FROM held")
-        connection.execute(
+        stale = connection.execute(
             """
-            INSERT INTO datasets VALUES (?, ?, 1)
-            ON CONFLICT (name) DO UPDATE SET loaded_at = excluded.loaded_at, loads = loads + 1
+            SELECT kind, key FROM memberships m WHERE dataset = ?
+            AND NOT EXISTS (SELECT 1 FROM held h WHERE h.kind = m.kind AND h.key = m.key)
             """,
-            (dataset, now()),
+            (dataset,),
+        ).fetchall()
+        connection.execute("DELETE FROM held")
+        connection.executemany(
+            "DELETE FROM memberships WHERE dataset = ? AND kind = ? AND key = ?",
+            [(dataset, kind, key) for kind, key in stale],
+        )
+        others = [
+            name
+            for (name,) in connection.execute(
+                "SELECT DISTINCT dataset FROM memberships WHERE dataset != ?", (dataset,)
+            )
+        ]
+        held_elsewhere = "SELECT 1 FROM memberships WHERE dataset = ? AND kind = ? AND key = ?"
+        orphans = [
+            (kind, key)
+            for kind, key in stale
+            if not any(
+                connection.execute(held_elsewhere, (other, kind, key)).fetchone()  # the PK
+                for other in others
+            )
+        ]
+        removable = kept_orphans(orphans, self._referencing(connection, orphans))
+        self._remove(connection, removable, report)
+        connection.executemany(  # a record a staying relation needs stays in the dataset
+            "INSERT INTO memberships VALUES (?, ?, ?)",
+            [(dataset, *record) for record in set(orphans) - set(removable)],
         )
 
     @staticmethod
