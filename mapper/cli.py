@@ -348,6 +348,16 @@ def import_command(
     """
     if not paths:
         raise click.UsageError("give the files or folders to import")
+    wrong = {
+        "table": [
+            name
+            for name, given in (("--sector", sector_map), ("--no-funding", no_funding))
+            if given
+        ],
+        "cordis": [name for name, given in (("--mapping", mapping), ("--init", init)) if given],
+    }[source]
+    if wrong:
+        raise click.UsageError(f"{', '.join(wrong)} is not an option of {source}")
     if init is not None:
         _init_mapping(source, paths, init)
         return

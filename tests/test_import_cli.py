@@ -130,3 +130,12 @@ def test_a_table_comes_in_with_its_mapping_and_init_writes_one(run, tmp_path):
     assert "[actor]" in written.read_text(encoding="utf-8")
     assert "exists" in run("import", "table", table, "--init", written, ok=False).output
     assert "mapping" in run("import", "table", table, ok=False).output
+
+
+def test_an_option_of_the_other_source_is_refused(run):
+    mapping = SEEDS / "table" / "members.toml"
+    output = run("import", "cordis", SAMPLE, "--mapping", mapping, ok=False).output
+    assert "--mapping is not an option of cordis" in output
+    table = SEEDS / "table" / "members.csv"
+    output = run("import", "table", table, "--no-funding", ok=False).output
+    assert "--no-funding is not an option of table" in output

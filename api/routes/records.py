@@ -16,6 +16,7 @@ __all__ = [
     "ActorPage",
     "CollaborationDetail",
     "CollaborationPage",
+    "DatasetOut",
     "Health",
     "Neighbour",
     "Neighbours",
