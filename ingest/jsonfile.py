@@ -15,6 +15,7 @@ from typing import Any
 
 from ingest.kumu import KUMU_KEYS, kumu_rows
 from ingest.rows import Item, Row
+from mapper.countries import normalise_country
 from mapper.errors import SeedFileError
 
 __all__ = ["read_json", "read_jsonl"]
@@ -122,6 +123,12 @@ def _defaults(item: Item, shown: str) -> dict[str, Any] | SeedFileError:
     if unknown:
         problem = f"{unknown[0]!r} cannot have a default; expected {', '.join(sorted(_DEFAULTS))}"
         return SeedFileError(shown, item.line, "defaults", problem)
+    country = item.value.get("country")
+    try:  # said once here, not once for every actor that takes it
+        normalise_country(country) if country is not None else None
+    except (ValueError, AttributeError):
+        problem = f"{country!r} is not a country code; expected an ISO 3166-1 code such as 'SE'"
+        return SeedFileError(shown, item.line, "defaults.country", problem)
     return item.value
 
 

@@ -618,3 +618,14 @@ def test_the_public_names_are_exactly_those_in_all() -> None:
     public = {name for name in vars(ingest) if not name.startswith("_")}
     modules = {name for name in public if type(getattr(ingest, name)).__name__ == "module"}
     assert public - modules == set(ingest.__all__)
+
+
+def test_a_json_file_may_say_its_default_country_once(tmp_path) -> None:
+    path = tmp_path / "actors.json"
+    actors = '[{"id": "a", "name": "A", "sector": "public"}, {"id": "b", "name": "B", ' \
+        '"sector": "public", "country": "NO"}]'
+    path.write_text(f'{{"actors": {actors}, "defaults": {{"country": "se"}}}}', encoding="utf-8")
+    assert [a.country for a in read_batch(path).actors] == ["SE", "NO"]
+    path.write_text(f'{{"actors": {actors}, "defaults": {{"country": "Sverige"}}}}', "utf-8")
+    errors = [str(error) for error in validate(path).errors]
+    assert len(errors) == 1 and "defaults.country: 'Sverige' is not a country code" in errors[0]
