@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from bench.run import HERE, ROOT, _generated, _log, machine, neo4j_server, step
+from bench.run import (
+    HERE,
+    _generated,
+    generated_by,
+    machine,
+    neo4j_server,
+    step,
+    write_section,
+)
 
 BEGIN, END = "<!-- analysis-core: begin -->", "<!-- analysis-core: end -->"
 
@@ -50,16 +55,8 @@ def main(argv: list[str] | None = None) -> None:
 def _folder(size: str, workdir: Path) -> Path:
     if not size.startswith("projects-"):
         return _generated(size, workdir)[0]
-    folder = workdir / f"seed-{size}"
-    if not (folder / "relations.csv").exists():
-        shutil.rmtree(folder, ignore_errors=True)
-        subprocess.run(
-            [sys.executable, "-m", "bench.projects", size.split("-", 1)[1], str(folder)],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-    return folder
+    projects = size.split("-", 1)[1]
+    return generated_by("bench.projects", projects, workdir / f"seed-{size}", "relations.csv")
 
 
 def _run(size: str, store: str, folder: Path, workdir: Path) -> dict:
@@ -146,15 +143,7 @@ def _write_markdown(results: dict) -> None:
         if isinstance(value, dict) and "error" in value
     ]
     lines += ["", *(f"- error: {e}" for e in errors), END]
-    path = HERE / "RESULTS.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    section = "\n".join(lines)
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-    _log(f"wrote {path}")
+    write_section(lines)
 
 
 if __name__ == "__main__":

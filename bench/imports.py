@@ -15,12 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from bench.run import HERE, ROOT, _generated, _log, machine, neo4j_server, step
+from bench.run import (
+    HERE,
+    _generated,
+    generated_by,
+    machine,
+    neo4j_server,
+    step,
+    write_section,
+)
 
 BEGIN, END = "<!-- imports: begin -->", "<!-- imports: end -->"
 TARGETS = {"load_over_csv": 5.0, "cordis_seconds": 30.0}
@@ -57,16 +63,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _cordis(size: str, workdir: Path) -> Path:
-    folder = workdir / f"cordis-{size}"
-    if not (folder / "organization.json").exists():
-        _log(f"generate cordis {size}")
-        subprocess.run(
-            [sys.executable, "-m", "bench.cordis", size, str(folder)],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-    return folder
+    return generated_by("bench.cordis", size, workdir / f"cordis-{size}", "organization.json")
 
 
 def _run(store: str, folder: Path, cordis: Path, workdir: Path) -> dict:
@@ -127,15 +124,7 @@ def _write_markdown(results: dict) -> None:
             f"{_seconds(cordis)} | {_seconds(cordis, 'rows_seconds')} | {records} |"
         )
     lines += ["", *_verdicts(results), "", *NOTES, END]
-    path = HERE / "RESULTS.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    section = "\n".join(lines)
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-    _log(f"wrote {path}")
+    write_section(lines)
 
 
 NOTES = [

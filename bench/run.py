@@ -130,6 +130,35 @@ def run_size(size: str, stores: list[str], workdir: Path, quick: bool) -> dict:
     return results
 
 
+def write_section(lines: list[str]) -> None:
+    """Put a section of RESULTS.md, `lines` from its begin marker to its end marker, in place
+    of the one between the same markers (or at the end); the rest of the file is kept."""
+    begin, end = lines[0], lines[-1]
+    path = HERE / "RESULTS.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    section = "\n".join(lines)
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + section + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
+    _log(f"wrote {path}")
+
+
+def generated_by(module: str, size: str, folder: Path, made: str) -> Path:
+    """`folder`, filled by `python -m module size folder` unless its file `made` is there."""
+    if not (folder / made).exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        _log(f"generate {module} {size}")
+        subprocess.run(
+            [sys.executable, "-m", module, size, str(folder)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+    return folder
+
+
 def _generated(size: str, workdir: Path) -> tuple[Path, dict]:
     """The seed files of `size`, generated once per workdir (seed 0)."""
     folder = workdir / f"seed-{size}"
