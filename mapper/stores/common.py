@@ -32,6 +32,7 @@ __all__ = [
     "batch_ids",
     "breadth_first",
     "build_snapshot",
+    "by_kind",
     "changed_records",
     "check_batch",
     "conditions",
@@ -99,6 +100,18 @@ def dataset_keys(batch: Batch) -> list[tuple[str, str]]:
         + [("collaboration", c.id) for c in batch.collaborations]
         + [("relation", relation.key) for relation in batch.relations]
     )
+
+
+def by_kind(records: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """(kind, key) pairs as the keys of each kind, every kind present, in the given order.
+
+    >>> by_kind([("actor", "a"), ("relation", "R"), ("actor", "b")])
+    {'actor': ['a', 'b'], 'collaboration': [], 'relation': ['R']}
+    """
+    grouped: dict[str, list[str]] = {"actor": [], "collaboration": [], "relation": []}
+    for kind, key in records:
+        grouped[kind].append(key)
+    return grouped
 
 
 def with_shared_sources(batch: Batch, shared: Mapping[str, Mapping[str, str]]) -> Batch:

@@ -41,6 +41,7 @@ from mapper.stores.common import (
     StoredRecordInvalid,
     batch_ids,
     breadth_first,
+    by_kind,
     changed_records,
     check_batch,
     conditions,
@@ -215,6 +216,12 @@ _BULK = 50_000  # records in a batch from which a write gets a bulk page cache
 _BULK_CACHE_KIB = 512 * 1024
 
 
+def _other_datasets(connection: sqlite3.Connection, dataset: str) -> list[str]:
+    """The datasets that hold records, but for `dataset`."""
+    query = "SELECT DISTINCT dataset FROM memberships WHERE dataset != ?"
+    return [name for (name,) in connection.execute(query, (dataset,))]
+
+
 def _like_pattern(text: str) -> str:
     escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -385,18 +392,11 @@ class EmbeddedStore:
         connection: sqlite3.Connection, dataset: str, batch: Batch
     ) -> dict[str, dict[str, str]]:
         """The stored JSON of the batch's records that another dataset holds, by kind and key."""
-        others = [
-            name
-            for (name,) in connection.execute(
-                "SELECT DISTINCT dataset FROM memberships WHERE dataset != ?", (dataset,)
-            )
-        ]
+        others = _other_datasets(connection, dataset)
         shared: dict[str, dict[str, str]] = {kind: {} for kind in _KINDS}
         if not others:
             return shared
-        keys: dict[str, list[str]] = {kind: [] for kind in _KINDS}
-        for kind, key in dataset_keys(batch):
-            keys[kind].append(key)
+        keys = by_kind(dataset_keys(batch))
         for kind, (table, column) in _KINDS.items():  # names from this closed set only
             for other in others:
                 shared[kind].update(
@@ -461,12 +461,7 @@ class EmbeddedStore:
             "DELETE FROM memberships WHERE dataset = ? AND kind = ? AND key = ?",
             [(dataset, kind, key) for kind, key in stale],
         )
-        others = [
-            name
-            for (name,) in connection.execute(
-                "SELECT DISTINCT dataset FROM memberships WHERE dataset != ?", (dataset,)
-            )
-        ]
+        others = _other_datasets(connection, dataset)
         held_elsewhere = "SELECT 1 FROM memberships WHERE dataset = ? AND kind = ? AND key = ?"
         orphans = [
             (kind, key)
@@ -489,30 +484,9 @@ class EmbeddedStore:
     ) -> None:
         """Remove records (kind, key), every relation from, to or naming a removed actor or
         collaboration, and their memberships; list them in `report`."""
-        ids = {kind: [key for k, key in records if k == kind] for kind in _KINDS}
-        ends = json.dumps(ids["actor"] + ids["collaboration"])
+        ids = by_kind(records)
         keys = set(ids["relation"])
-        keys.update(
-            row[0]
-            for row in connection.execute(
-                """
-                SELECT key FROM relations WHERE source IN (SELECT value FROM json_each(?1))
-                UNION SELECT key FROM relations WHERE target IN (SELECT value FROM json_each(?1))
-                """,
-                (ends,),
-            )
-        )
-        if ids["collaboration"]:
-            keys.update(
-                row[0]
-                for row in connection.execute(
-                    """
-                    SELECT key FROM relations WHERE type = 'FUNDS'
-                    AND json_extract(record, '$.collaboration') IN (SELECT value FROM json_each(?))
-                    """,
-                    (json.dumps(ids["collaboration"]),),
-                )
-            )
+        keys.update(key for key, _ in EmbeddedStore._referencing(connection, records))
         ids["relation"] = sorted(keys)
         for kind, (table, column) in _KINDS.items():  # names from this closed set only
             found = json.dumps(ids[kind])

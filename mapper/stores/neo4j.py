@@ -49,6 +49,7 @@ from mapper.stores.common import (
     SnapshotCache,
     batch_ids,
     breadth_first,
+    by_kind,
     changed_records,
     check_batch,
     conditions,
@@ -344,9 +345,7 @@ class Neo4jStore:
     @staticmethod
     def _shared(tx: ManagedTransaction, dataset: str, batch: Batch) -> dict[str, dict[str, str]]:
         """The stored JSON of the batch's records that another dataset holds, by kind and key."""
-        keys: dict[str, list[str]] = {kind: [] for kind in _HELD}
-        for kind, key in dataset_keys(batch):
-            keys[kind].append(key)
+        keys = by_kind(dataset_keys(batch))
         shared: dict[str, dict[str, str]] = {kind: {} for kind in _HELD}
         others = tx.run(
             "MATCH (d:MapperDataset) WHERE d.name <> $dataset RETURN count(d)", dataset=dataset
@@ -373,9 +372,7 @@ class Neo4jStore:
     ) -> None:
         """Make the batch's records part of `dataset` (their `datasets` list); with `replace`,
         only them."""
-        held: dict[str, list[str]] = {kind: [] for kind in _HELD}
-        for kind, key in dataset_keys(batch):
-            held[kind].append(key)
+        held = by_kind(dataset_keys(batch))
         for _, match, keys in _matches(held):
             for chunk in _chunks(keys):
                 tx.run(
@@ -402,18 +399,7 @@ class Neo4jStore:
                         dataset=dataset,
                     ).value()
                 ]
-            ids = [key for kind, key in orphans if kind != "relation"]
-            referencing = tx.run(
-                """
-                MATCH (n)-[r]-() WHERE (n:Actor OR n:Collaboration) AND n.id IN $ids
-                RETURN r.key, n.id
-                UNION ALL
-                MATCH ()-[r:FUNDS]->() WHERE r.collaboration IN $ids
-                RETURN r.key, r.collaboration AS `n.id`
-                """,
-                ids=ids,
-            ).values()
-            removable = kept_orphans(orphans, referencing)
+            removable = kept_orphans(orphans, self._referencing(tx, orphans))
             self._remove(tx, removable, report)
             kept = [key for _, key in set(orphans) - set(removable)]  # actors or collaborations
             tx.run(  # a record a staying relation needs stays in the dataset
@@ -439,25 +425,10 @@ class Neo4jStore:
     ) -> None:
         """Remove records (kind, key), every relation from, to or naming a removed actor or
         collaboration; list them in `report`."""
-        ids = {kind: [key for k, key in records if k == kind] for kind in _HELD}
+        ids = by_kind(records)
         ends = ids["actor"] + ids["collaboration"]
         keys = set(ids["relation"])
-        keys.update(
-            tx.run(
-                """
-                MATCH (n)-[r]-() WHERE (n:Actor OR n:Collaboration) AND n.id IN $ids
-                RETURN DISTINCT r.key
-                """,
-                ids=ends,
-            ).value()
-        )
-        if ids["collaboration"]:
-            keys.update(
-                tx.run(
-                    "MATCH ()-[r:FUNDS]->() WHERE r.collaboration IN $ids RETURN r.key",
-                    ids=ids["collaboration"],
-                ).value()
-            )
+        keys.update(key for key, _ in Neo4jStore._referencing(tx, records))
         ids["relation"] = sorted(keys)
         for _, match, group in _matches({"relation": ids["relation"]}):
             for chunk in _chunks(group):
@@ -469,6 +440,20 @@ class Neo4jStore:
         report.actors.removed = sorted(ids["actor"])
         report.collaborations.removed = sorted(ids["collaboration"])
         report.relations.removed = ids["relation"]
+
+    @staticmethod
+    def _referencing(tx: ManagedTransaction, records: list[tuple[str, str]]) -> list[list[str]]:
+        """[relation key, id] of every relation from, to or naming one of the records."""
+        return tx.run(
+            """
+            MATCH (n)-[r]-() WHERE (n:Actor OR n:Collaboration) AND n.id IN $ids
+            RETURN r.key, n.id
+            UNION ALL
+            MATCH ()-[r:FUNDS]->() WHERE r.collaboration IN $ids
+            RETURN r.key, r.collaboration AS `n.id`
+            """,
+            ids=[key for kind, key in records if kind != "relation"],
+        ).values()
 
     @_unavailable
     def remove(self, record_type: str, record_id: str) -> ApplyReport:
