@@ -54,6 +54,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from bench.run import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 BEGIN, END = "<!-- maps: begin -->", "<!-- maps: end -->"
@@ -1422,15 +1424,7 @@ def _write_markdown(results: dict) -> None:
         if isinstance(value, dict) and "error" in value
     ]
     lines += ["", *(f"- error: {e}" for e in errors), END]
-    path = HERE / "RESULTS.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    section = "\n".join(lines)
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-    _log(f"wrote {path}")
+    write_section(lines)
 
 
 def _num(value) -> str:

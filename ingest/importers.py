@@ -9,7 +9,7 @@ is validated and loaded exactly as a seed file is, all or nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +44,8 @@ def import_rows(source: str, paths: list[Path], **options: Any) -> list[tuple[st
         mapping = options.get("mapping")
         if mapping is None:
             raise InvalidParameter("mapping", "a table needs its mapping file (--mapping)")
-        return [(str(path), _table(path, Path(mapping))) for path in paths]
+        return [(str(path), table_rows(path, Path(mapping), shown=str(path))) for path in paths]
     raise InvalidParameter("source", f"{source!r} is not one of {', '.join(SOURCES)}")
-
-
-def _table(path: Path, mapping: Path) -> Iterator[Row | SeedFileError]:
-    yield from table_rows(path, mapping, shown=str(path))
 
 
 def _only(options: dict[str, Any], allowed: set[str]) -> None:

@@ -358,8 +358,8 @@ def import_command(
     }[source]
     if wrong:
         raise click.UsageError(f"{', '.join(wrong)} is not an option of {source}")
-    if init is not None:
-        _init_mapping(source, paths, init)
+    if init is not None:  # a table's (the option is refused for cordis above)
+        _init_mapping(paths, init)
         return
     options: dict[str, Any] = (
         {"mapping": mapping}
@@ -377,9 +377,7 @@ def import_command(
     )
 
 
-def _init_mapping(source: str, paths: tuple[Path, ...], out: Path) -> None:
-    if source != "table":
-        raise click.UsageError("--init is for tables: it writes a mapping of their columns")
+def _init_mapping(paths: tuple[Path, ...], out: Path) -> None:
     if out.exists():
         raise click.ClickException(f"{out} exists; give a new file to write the mapping to")
     out.write_text(MapperService.table_mapping(paths[0]), encoding="utf-8")
