@@ -4,16 +4,26 @@
 
 A 404 names the id, a 422 names the parameter (`parameter`), a 503 names the store it could not
 reach. A client's mistake is never a 500.
+
+The API reference, /docs (Swagger UI) and /redoc (ReDoc), loads its JavaScript and CSS from
+api/static/vendor through the app itself, so it works offline and asks no other host for anything.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import ERROR_RESPONSES, error_body
@@ -32,9 +42,14 @@ from mapper.errors import (
 )
 from mapper.service import MapperService
 
-__all__ = ["create_app"]
+__all__ = ["API_DOCS_VERSIONS", "create_app"]
 
 _log = logging.getLogger("mapper.api")
+
+# The npm packages vendored in api/static/vendor (see its README.md for licences and checksums).
+API_DOCS_VERSIONS = {"swagger-ui-dist": "5.35.0", "redoc": "2.5.4"}
+_DOCS_STATIC = "/static/api-docs"
+_DOCS_FILES = Path(__file__).resolve().parent / "static" / "vendor"
 
 _DESCRIPTION = """
 Who works with whom across public, private, civil-society and academic actors in Swedish social
@@ -141,6 +156,8 @@ def create_app(service: MapperService, settings: APISettings | None = None) -> F
         version=__version__,
         description=_DESCRIPTION,
         responses=ERROR_RESPONSES,
+        docs_url=None,  # served by _install_docs from vendored files, not from a CDN
+        redoc_url=None,
     )
     app.state.service = service
     app.state.api_settings = settings or APISettings()
@@ -151,8 +168,47 @@ def create_app(service: MapperService, settings: APISettings | None = None) -> F
 
     app.include_router(maps.router)
     app.include_router(admin.router)
+    _install_docs(app)
     _json_errors_in_openapi(app)
     return app
+
+
+def _install_docs(app: FastAPI) -> None:
+    """/docs, its OAuth2 redirect and /redoc, as FastAPI's defaults but with every file served
+    from api/static/vendor at /static/api-docs: no CDN, no Google Fonts, no online validator."""
+    app.mount(_DOCS_STATIC, StaticFiles(directory=_DOCS_FILES), name="api-docs")
+    swagger = API_DOCS_VERSIONS["swagger-ui-dist"]
+    redoc = API_DOCS_VERSIONS["redoc"]
+    redirect = app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        return get_swagger_ui_html(
+            openapi_url=root + str(app.openapi_url),
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}{_DOCS_STATIC}/swagger-ui-bundle.js?v={swagger}",
+            swagger_css_url=f"{root}{_DOCS_STATIC}/swagger-ui.css?v={swagger}",
+            swagger_favicon_url=f"{root}{_DOCS_STATIC}/favicon-32x32.png",
+            oauth2_redirect_url=root + redirect,
+            init_oauth=app.swagger_ui_init_oauth,
+            swagger_ui_parameters={"validatorUrl": None, **(app.swagger_ui_parameters or {})},
+        )
+
+    @app.get(redirect, include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        return get_redoc_html(
+            openapi_url=root + str(app.openapi_url),
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{root}{_DOCS_STATIC}/redoc.standalone.js?v={redoc}",
+            redoc_favicon_url=f"{root}{_DOCS_STATIC}/favicon-32x32.png",
+            with_google_fonts=False,
+        )
 
 
 def _json_errors_in_openapi(app: FastAPI) -> None:
