@@ -89,6 +89,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             extra["parameter"] = error.name
         if isinstance(error, NotFound):
             extra["id"] = error.id
+            extra["suggestions"] = [{"id": i, "name": name} for i, name in error.suggestions]
         if isinstance(error, SeedValidationFailed):
             extra["problems"] = [_problem(problem) for problem in error.errors]
         return _error(_status_of(error), type(error).__name__, str(error), **extra)

@@ -9,7 +9,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-__all__ = ["ERROR_RESPONSES", "ErrorDetail", "ErrorOut", "error_body"]
+__all__ = ["ERROR_RESPONSES", "ErrorDetail", "ErrorOut", "Suggestion", "error_body"]
+
+
+class Suggestion(BaseModel):
+    """A record a missing id most likely meant."""
+
+    id: str
+    name: str
 
 
 class ErrorDetail(BaseModel):
@@ -18,6 +25,7 @@ class ErrorDetail(BaseModel):
     message: str
     parameter: str | None = None
     id: str | None = None
+    suggestions: list[Suggestion] | None = None
     problems: list[dict[str, Any]] | None = None
 
 
@@ -28,7 +36,11 @@ class ErrorOut(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No record with that id, or no such path", "model": ErrorOut},
+    404: {
+        "description": "No record with that id (`suggestions`: the likeliest ones), or no such "
+        "path",
+        "model": ErrorOut,
+    },
     422: {"description": "A parameter or an uploaded file is invalid", "model": ErrorOut},
     500: {"description": "The store file is damaged, or an unexpected error", "model": ErrorOut},
     503: {"description": "The store cannot be reached (Neo4j down)", "model": ErrorOut},

@@ -468,8 +468,11 @@ def _get(client, url: str) -> dict:
     return response.json()
 
 
-def _hammer(base: str, make_url, requests: int, duration: float, clients: int) -> dict:
-    """`requests` GETs (or `duration` seconds, whichever ends first) from `clients` threads.
+def _hammer(
+    base: str, make_url, requests: int, duration: float, clients: int, *, expected: int = 200
+) -> dict:
+    """`requests` GETs (or `duration` seconds, whichever ends first) from `clients` threads;
+    an answer other than `expected` counts as an error.
 
     Each thread keeps one HTTP/1.1 connection (http.client: the cheapest client at hand, so
     that the client's own time weighs little in the latencies).
@@ -497,7 +500,7 @@ def _hammer(base: str, make_url, requests: int, duration: float, clients: int) -
                 connection.request("GET", url)
                 response = connection.getresponse()
                 response.read()
-                ok, problem = response.status == 200, f"{response.status} {url}"
+                ok, problem = response.status == expected, f"{response.status} {url}"
             except (OSError, http.client.HTTPException) as error:
                 connection.close()
                 ok, problem = False, f"{type(error).__name__} {url}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -50,6 +51,9 @@ class IdSuggestions:
         typos = sorted(_one_typo_away(slug) & index.ids)
         if typos:
             return typos[0]
+        started = index.starting_with(slug)
+        if started is not None:
+            return started
         candidates = index.similar(slug)
         if len(candidates) > self.budget:
             return None
@@ -76,10 +80,11 @@ def _one_typo_away(slug: str) -> set[str]:
 
 
 class _Index:
-    """Ids by first letter and length."""
+    """Ids by first letter and length, and sorted (for the ids an abbreviation starts)."""
 
     def __init__(self, ids: Iterable[str]):
         self.ids = set(ids)
+        self.sorted = sorted(self.ids)
         self.buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for record_id in self.ids:
             self.buckets[record_id[:1], len(record_id)].append(record_id)
@@ -87,3 +92,17 @@ class _Index:
     def similar(self, slug: str) -> list[str]:
         lengths = range(len(slug) - 3, len(slug) + 4)
         return [i for n in lengths for i in self.buckets.get((slug[:1], n), ())]
+
+    def starting_with(self, slug: str) -> str | None:
+        """The shortest id that `slug` (of four characters or more) starts: an abbreviation,
+        `lunds-univ` -> `lunds-universitet`.
+
+        >>> _Index(["lunds-universitet", "lunds-kommun", "lu"]).starting_with("lunds-univ")
+        'lunds-universitet'
+        """
+        if len(slug) < 4:
+            return None
+        first = bisect.bisect_left(self.sorted, slug)
+        last = bisect.bisect_left(self.sorted, slug + "~")  # "~" sorts after every id character
+        found = sorted(self.sorted[first:last], key=lambda i: (len(i), i))
+        return found[0] if found else None

@@ -15,10 +15,17 @@ from typing import Any
 import click
 
 from mapper.errors import MapperError, SeedValidationFailed
-from mapper.filters import options
+from mapper.filters import ActorFilter, CollaborationFilter, options
 from mapper.model import KNOWN_SECTORS, ApplyReport, Language, Sector, SizeMeasure
 from mapper.results import Brokerage, Brokers, Connections, Funding, Gaps, Mixing, Suggestion
-from mapper.service import DEFAULT_PERMUTATIONS, SOURCES, MapperService, Scope, open_service
+from mapper.service import (
+    DEFAULT_PERMUTATIONS,
+    DUPLICATE_COLUMNS,
+    SOURCES,
+    MapperService,
+    Scope,
+    open_service,
+)
 
 __all__ = [
     "cli",
@@ -456,6 +463,100 @@ def datasets(ctx: click.Context, as_json: bool) -> None:
     rows = [vars(info) | {"loaded_at": info.loaded_at or "-"} for info in found]
     columns = ["name", "actors", "collaborations", "relations", "loads", "loaded_at"]
     click.echo(_table(rows, columns))
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--collaborations", is_flag=True, help="Search collaborations instead of actors.")
+@click.option("--limit", default=20, show_default=True, help="How many to show.")
+@_json_option
+@click.pass_context
+@_fail_cleanly
+def search(ctx: click.Context, query: str, collaborations: bool, limit: int, as_json: bool) -> None:
+    """Actors (or collaborations) by name, English name, alias, id or external id: folded
+    (case, accents, å = aa, ä = ae, ö = oe) and ranked, exact matches first, typos last."""
+    service = _service(ctx)
+    if collaborations:
+        page = service.collaborations(CollaborationFilter(q=query), limit=limit)
+    else:
+        page = service.actors(ActorFilter(q=query), limit=limit)
+    if as_json:
+        _echo_json({"total": page.total, "items": [r.model_dump(mode="json") for r in page.items]})
+        return
+    if not page.items:
+        click.echo(f"nothing found for {query!r}")
+        return
+    rows = [
+        {"id": r.id, "name": r.name, "sector": getattr(r, "sector", None) or r.kind}
+        for r in page.items
+    ]
+    click.echo(_table(rows, ["id", "name", "sector"]))
+    if page.total > len(page.items):
+        click.echo(f"... {page.total - len(page.items)} more (--limit)")
+
+
+@cli.command()
+@click.option(
+    "--min-score", default=0.5, show_default=True, help="Leave out pairs scoring less (0-1)."
+)
+@click.option(
+    "--csv",
+    "csv_out",
+    type=click.Path(dir_okay=False, path_type=Path, allow_dash=True),
+    help="Write the pairs as CSV to this file ('-' for standard output): review it, delete "
+    "the rows that are not one organisation, swap keep and merge where needed, then give it "
+    "to `mapper merge --file`.",
+)
+@_json_option
+@click.pass_context
+@_fail_cleanly
+def duplicates(ctx: click.Context, min_score: float, csv_out: Path | None, as_json: bool) -> None:
+    """Pairs of actors that are likely one organisation, best first, with the evidence: the
+    same external id, the same name without its legal form, the same web domain, or similar
+    names in one county."""
+    found = _service(ctx).duplicates(min_score=min_score)
+    rows = [vars(pair) | {"evidence": "; ".join(pair.evidence)} for pair in found]
+    if as_json:
+        _echo_json([vars(pair) for pair in found])
+    elif csv_out is not None:
+        text = _service(ctx).duplicates_csv(min_score=min_score)
+        with click.open_file(str(csv_out), "w", encoding="utf-8") as out:
+            out.write(text)
+        if str(csv_out) != "-":
+            click.echo(f"{len(rows)} pair(s) written to {csv_out}", err=True)
+    elif not rows:
+        click.echo(f"no likely duplicates scoring {min_score} or more")
+    else:
+        click.echo(_table(rows, list(DUPLICATE_COLUMNS)))
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@click.option(
+    "--file",
+    "merge_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CSV file with keep and merge columns, one pair a row (mapper duplicates --csv).",
+)
+@click.pass_context
+@_fail_cleanly
+def merge(ctx: click.Context, ids: tuple[str, ...], merge_file: Path | None) -> None:
+    """Make actors one: `mapper merge KEEP OTHER...` keeps KEEP and merges the others into it
+    (names become aliases; external ids, sources, relations and datasets move), all in one
+    transaction, and remembers it, so that loading the others' files again updates KEEP."""
+    service = _service(ctx)
+    if merge_file is not None and ids:
+        raise click.UsageError("give either KEEP OTHER... or --file, not both")
+    if merge_file is not None:
+        merges = service.merge_file(merge_file)
+    elif len(ids) >= 2:
+        merges = {ids[0]: list(ids[1:])}
+    else:
+        raise click.UsageError("name the actor to keep and at least one to merge into it")
+    report = service.merge(merges)
+    merged = sum(len(others) for others in merges.values())
+    click.echo(f"{merged} actor(s) merged into {len(merges)}")
+    click.echo(report.summary())
 
 
 @cli.command()

@@ -47,7 +47,17 @@ class NotFound(MapperError):
 
     def __init__(self, record_id: str):
         self.id = record_id
+        self.suggestions: list[tuple[str, str]] = []
         super().__init__(f"no {self.kind} with id {record_id!r}")
+
+    def suggest(self, suggestions: list[tuple[str, str]]) -> None:
+        """Name the records (id, name) meant most likely, in the message too."""
+        self.suggestions = suggestions
+        message = f"no {self.kind} with id {self.id!r}"
+        if suggestions:
+            named = ", ".join(f"{record_id} ({name})" for record_id, name in suggestions)
+            message += f"; did you mean {named}?"
+        self.args = (message,)
 
 
 class ActorNotFound(NotFound):

@@ -100,7 +100,7 @@ def options(filter_set: type) -> tuple[tuple[str, Any, Any, Option], ...]:
     """(name, type, default, Option) of every filter of `filter_set`, in declaration order.
 
     >>> [name for name, *_ in options(CollaborationFilter)]
-    ['kind', 'region', 'year']
+    ['kind', 'region', 'year', 'q']
     """
     hints = typing.get_type_hints(filter_set)
     return tuple(
@@ -308,12 +308,15 @@ class ActorFilter:
     region: str | None = region_option("the actors located there")
     country: str | None = country_option("the actors registered there")
     q: str | None = option(
-        None, "Name, English name or alias contains this (case-insensitive)", max_length=200
+        None,
+        "A name search over name, English name, aliases, id and external ids, folded (case, "
+        "accents, å = aa, ä = ae, ö = oe) and ranked: exact, prefix, word, all words, then "
+        "names within a typo or two; the answer is in that order instead of by id",
+        max_length=200,
     )
 
     def __post_init__(self) -> None:
-        if self.q == "":
-            object.__setattr__(self, "q", None)
+        _blank_query(self)
         _check(self)
 
 
@@ -326,9 +329,22 @@ class CollaborationFilter:
     year: int | None = option(
         None, "Only collaborations active that year (undated: never)", low=_YEARS[0], high=_YEARS[1]
     )
+    q: str | None = option(
+        None,
+        "A name search over name, English name and id, folded and ranked as for actors; the "
+        "answer is in rank order instead of by id",
+        max_length=200,
+    )
 
     def __post_init__(self) -> None:
+        _blank_query(self)
         _check(self)
+
+
+def _blank_query(filters: ActorFilter | CollaborationFilter) -> None:
+    """An empty or blank search is no search."""
+    if filters.q is not None and not filters.q.strip():
+        object.__setattr__(filters, "q", None)
 
 
 Listing = ActorFilter | CollaborationFilter

@@ -6,10 +6,13 @@ give the same answer to the same question, on either store.
 
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +23,7 @@ import numpy as np
 
 from ingest import ValidationResult, read_batch, to_gexf, to_graphml, to_kumu, validate, write_csv
 from ingest.cordis import FUNDER
+from ingest.csvfile import FORMULA_STARTS
 from ingest.files import READERS
 from ingest.importers import SOURCES, import_rows
 from ingest.table import init_mapping
@@ -37,11 +41,14 @@ from mapper.analysis.gaps import gaps
 from mapper.analysis.mixing import mixing
 from mapper.analysis.paths import connections, shortest_paths
 from mapper.analysis.suggestions import suggest_partners
+from mapper.duplicates import Duplicate, find_duplicates
 from mapper.errors import (
     ActorNotFound,
     CollaborationNotFound,
     InvalidParameter,
     MapperError,
+    NotFound,
+    SeedFileError,
     SeedValidationFailed,
 )
 from mapper.filters import DEFAULT_PERMUTATIONS, LIMITS, ActorFilter, CollaborationFilter, Scope
@@ -64,10 +71,12 @@ __all__ = [
     "BETWEENNESS_BUDGET",
     "CORDIS_FUNDER",
     "DEFAULT_PERMUTATIONS",
+    "DUPLICATE_COLUMNS",
     "LIMITS",
     "MAP_BETWEENNESS_BUDGET",
     "SEED_SUFFIXES",
     "SOURCES",
+    "SUGGESTIONS",
     "ActorFilter",
     "CollaborationFilter",
     "MapperService",
@@ -169,6 +178,33 @@ def _within(name: str, value: int, low: int, high: int) -> int:
     return value
 
 
+SUGGESTIONS = 5
+"""How many likely records a NotFound names."""
+
+DUPLICATE_COLUMNS = ("keep", "merge", "score", "keep_name", "merge_name", "evidence")
+"""The columns of a duplicates table and merge file (`keep` and `merge` are what a merge reads)."""
+
+
+def _safe_cell(value: Any) -> Any:
+    """A text a spreadsheet would take for a formula, with a `'` in front."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def _suggesting(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A NotFound the method raises names the records meant most likely (`likely`)."""
+
+    @functools.wraps(method)
+    def wrapper(self: MapperService, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except NotFound as error:
+            if not error.suggestions:
+                error.suggest(self.likely(error))
+            raise
+
+    return wrapper
+
+
 class MapperService:
     """Questions about the ecosystem, answered from one store."""
 
@@ -188,6 +224,7 @@ class MapperService:
         server = store.server_version() if isinstance(store, RemoteStore) else None
         return StoreInfo(store.kind, store.location, store.counts(), server)
 
+    @_suggesting
     def actor(self, actor_id: str) -> Actor:
         """Raises ActorNotFound."""
         return self.store.get_actor(actor_id)
@@ -200,6 +237,7 @@ class MapperService:
         _within("offset", offset, 0, 10**9)
         return self.store.find(filters or ActorFilter(), limit=limit, offset=offset)
 
+    @_suggesting
     def collaboration(self, collaboration_id: str) -> Collaboration:
         """Raises CollaborationNotFound."""
         return self.store.get_collaboration(collaboration_id)
@@ -220,6 +258,7 @@ class MapperService:
         """Every relation from or to an actor or collaboration, ordered by key."""
         return self.store.relations(record_id)
 
+    @_suggesting
     def neighbours(
         self, actor_id: str, *, depth: int = 1, limit: int = 100, offset: int = 0
     ) -> Page:
@@ -305,10 +344,109 @@ class MapperService:
         `import_source("table", ...)` once filled in. Raises SeedFileError."""
         return init_mapping(path)
 
+    def likely(self, error: NotFound, *, limit: int = SUGGESTIONS) -> list[tuple[str, str]]:
+        """(id, name) of the records a missing id most likely meant: the actor it was merged
+        into, then the best matches of a name search for it (mapper.search)."""
+        text = error.id[:200]
+        if isinstance(error, CollaborationNotFound):
+            found = self.store.find(CollaborationFilter(q=text), limit=limit).items
+            return [(c.id, c.name) for c in found]
+        kept = self.store.merges().get(error.id)
+        found = ([self.store.get_actor(kept)] if kept else []) + [
+            actor
+            for actor in self.store.find(ActorFilter(q=text), limit=limit).items
+            if actor.id != kept
+        ]
+        return [(actor.id, actor.name) for actor in found[:limit]]
+
+    def duplicates(self, *, min_score: float = 0.5) -> list[Duplicate]:
+        """Pairs of actors that are likely one organisation, best first, with the evidence
+        (mapper.duplicates); for a steward to review, then `merge`."""
+        if not 0 < min_score <= 1:
+            raise InvalidParameter("min_score", f"{min_score} is outside the allowed range 0..1")
+        return self._cached(
+            ("duplicates", min_score),
+            lambda: find_duplicates(self.store.find(ActorFilter()).items, min_score=min_score),
+        )
+
+    def duplicates_csv(self, *, min_score: float = 0.5) -> str:
+        """`duplicates` as CSV, spreadsheet-safe: a merge file for `merge_file` once reviewed."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(DUPLICATE_COLUMNS)
+        for pair in self.duplicates(min_score=min_score):
+            row = vars(pair) | {"evidence": "; ".join(pair.evidence)}
+            writer.writerow([_safe_cell(row[column]) for column in DUPLICATE_COLUMNS])
+        return buffer.getvalue()
+
+    @_suggesting
+    def merge(self, merges: Mapping[str, Sequence[str]]) -> ApplyReport:
+        """Make each kept actor's merged actors part of it (kept id -> merged ids), all in one
+        transaction: aliases, external ids and sources united, relations and datasets moved, and
+        recorded so that a re-import does not split the actor again. Raises ActorNotFound, or
+        InvalidParameter when an id is given twice or merged into itself."""
+        seen: set[str] = set()
+        for kept, merged in merges.items():
+            for actor_id in (kept, *merged):
+                if actor_id in seen:
+                    raise InvalidParameter(
+                        "merge", f"{actor_id!r} is named twice: each actor is merged once"
+                    )
+                seen.add(actor_id)
+            if not merged:
+                raise InvalidParameter("merge", f"nothing to merge into {kept!r}")
+        return self.store.merge({kept: list(merged) for kept, merged in merges.items()})
+
+    @staticmethod
+    def merge_file(path: Path) -> dict[str, list[str]]:
+        """The merges a CSV file asks for: its `keep` and `merge` columns, one pair a row (the
+        other columns, as `mapper duplicates --csv` writes them, are left alone). A pair whose
+        kept actor is merged by an earlier row goes to the actor that one is kept in. Raises
+        SeedFileError naming the file, line and column."""
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            problem = f"cannot be read as UTF-8 text ({error})"
+            raise SeedFileError(str(path), None, None, problem) from None
+        reader = csv.DictReader(io.StringIO(text))
+        missing = {"keep", "merge"} - set(reader.fieldnames or ())
+        if missing:
+            raise SeedFileError(
+                str(path),
+                1,
+                None,
+                f"the header lacks {', '.join(sorted(missing))}: a merge file has the columns "
+                "keep and merge (mapper duplicates --csv writes one)",
+            )
+        into: dict[str, str] = {}  # merged id -> the id it goes into, as the rows say
+
+        def root(actor_id: str) -> str:
+            while actor_id in into:
+                actor_id = into[actor_id]
+            return actor_id
+
+        for row in reader:
+            ends = []
+            for column in ("keep", "merge"):
+                value = (row.get(column) or "").strip()
+                if not value:
+                    raise SeedFileError(
+                        str(path), reader.line_num, column, "is empty: an actor id is expected"
+                    )
+                ends.append(root(value))
+            keep, merge = ends
+            if keep != merge:
+                into[merge] = keep
+        merges: dict[str, list[str]] = {}
+        for merged in into:
+            merges.setdefault(root(merged), []).append(merged)
+        return merges
+
     def datasets(self) -> list[DatasetInfo]:
         """Every dataset the store holds records of, with counts and last load time."""
         return self.store.datasets()
 
+    @_suggesting
     def remove(self, record_type: str, record_id: str) -> ApplyReport:
         """Remove one actor or collaboration and its relations. Raises ActorNotFound,
         CollaborationNotFound, or InvalidParameter for another record type."""
@@ -443,6 +581,7 @@ class MapperService:
 
         return self._cached(("brokers", scope, top, sample), compute)
 
+    @_suggesting
     def paths(
         self, source: str, target: str, scope: Scope, *, k: int = 3, max_hops: int = 4
     ) -> list[list[dict]]:
@@ -464,6 +603,7 @@ class MapperService:
         _within("limit", limit, 1, LIMITS.page_size)
         return connections(self.compact(scope), str(sector_a), str(sector_b), limit=limit)
 
+    @_suggesting
     def suggestions(
         self,
         actor_id: str,
@@ -555,8 +695,10 @@ class MapperService:
     def warm(self) -> None:
         """Compute what the first visitor asks for, so that it is answered from the cache: the
         compact graph of the whole store and its actor map (on a large store, its communities:
-        8.9 s cold at 100k actors, bench/RESULTS.md). Errors are left for the requests."""
+        8.9 s cold at 100k actors, bench/RESULTS.md), and the name search's index (a few
+        seconds at 100k). Errors are left for the requests."""
         with suppress(MapperError):
+            self.store.find(ActorFilter(q="warm"), limit=1)
             self.actor_map(Scope())
 
     def _map_graph(self, scope: Scope, sectors: tuple[str, ...]) -> CompactGraph:

@@ -238,7 +238,7 @@ def test_every_declared_filter_is_a_query_in_the_store(store):
     assert set(values) == set(every)
     page = store.find(ActorFilter(**values))
     assert [a.id for a in page.items] == ["region-skane"]
-    values = {"kind": "policy", "region": "Skåne", "year": 2019}
+    values = {"kind": "policy", "region": "Skåne", "year": 2019, "q": "strategy"}
     assert set(values) == {name for name, *_ in options(CollaborationFilter)}
     assert store.find(CollaborationFilter(**values)).items \
         == []

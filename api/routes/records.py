@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from api.deps import ActorFilterDep, CollaborationFilterDep, ServiceDep
+from api.deps import (
+    ActorFilterDep,
+    CollaborationFilterDep,
+    Format,
+    FormatQuery,
+    ServiceDep,
+    csv_response,
+)
 from mapper.model import SECTOR_LABELS, Actor, Collaboration, Relation, Sector
 from mapper.service import LIMITS
 
@@ -17,6 +24,8 @@ __all__ = [
     "CollaborationDetail",
     "CollaborationPage",
     "DatasetOut",
+    "DuplicateOut",
+    "DuplicatePage",
     "Health",
     "Neighbour",
     "Neighbours",
@@ -180,6 +189,54 @@ class DatasetOut(BaseModel):
     relations: int
     loaded_at: str | None = Field(None, description="The last load, ISO 8601 in UTC")
     loads: int = Field(description="How many loads and imports wrote it")
+
+
+class DuplicateOut(BaseModel):
+    keep: str = Field(description="The actor a merge keeps by default")
+    merge: str = Field(description="The actor that would be merged into it")
+    score: float = Field(description="How likely they are one organisation, 0-1")
+    evidence: list[str] = Field(description="Why: same external id, name, web domain, ...")
+    keep_name: str
+    merge_name: str
+
+
+class DuplicatePage(BaseModel):
+    items: list[DuplicateOut]
+    total: int
+    limit: int
+    offset: int
+
+
+_DUPLICATE_COLUMNS = ["keep", "merge", "score", "keep_name", "merge_name", "evidence"]
+_CSV = {
+    "description": "The same table as CSV: a merge file once reviewed",
+    "content": {"text/csv": {}},
+}
+
+
+@router.get("/duplicates", response_model=DuplicatePage, tags=["records"], responses={200: _CSV})
+def list_duplicates(
+    service: ServiceDep,
+    min_score: Annotated[
+        float, Query(gt=0, le=1, description="Leave out pairs scoring less (0-1)")
+    ] = 0.5,
+    limit: _Limit = 100,
+    offset: _Offset = 0,
+    format: FormatQuery = Format.JSON,
+) -> Any:
+    """Pairs of actors that are likely one organisation, best first, with the evidence
+    (`mapper duplicates`); `format=csv` gives every pair as a merge file to review."""
+    found = service.duplicates(min_score=min_score)
+    if format is Format.CSV:
+        rows = [vars(pair) | {"evidence": "; ".join(pair.evidence)} for pair in found]
+        return csv_response(rows, _DUPLICATE_COLUMNS, "duplicates")
+    page = found[offset : offset + limit]
+    return DuplicatePage(
+        items=[DuplicateOut(**vars(pair) | {"evidence": list(pair.evidence)}) for pair in page],
+        total=len(found),
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/datasets", response_model=list[DatasetOut], tags=["records"])

@@ -7,6 +7,7 @@ Semantics both stores keep:
   (type, source, target, role, year). Relations must point at ids that exist in the batch or
   the store, with the right record type: PARTICIPATES_IN actor -> collaboration; PART_OF,
   MEMBER_OF, COLLABORATES_WITH actor -> actor; FUNDS actor -> actor or collaboration.
+- An id merged into another actor (`merge`) names that actor in every later `apply`.
 - An id names one actor or one collaboration, never both.
 - `snapshot()` is a `networkx.MultiDiGraph`: one node per actor (`node_type="actor"`) and per
   collaboration (`node_type="collaboration"`) with the record's fields as attributes, and one edge
@@ -20,7 +21,7 @@ What a store can do beyond the contract is a capability, a small protocol checke
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -107,7 +108,21 @@ class GraphStore(Protocol):
 
     def find(self, filters: Listing, *, limit: int | None = None, offset: int = 0) -> Page:
         """The actors (for an ActorFilter) or collaborations (CollaborationFilter) matching
-        every filter that is set, ordered by id, one page of them and their total."""
+        every filter that is set, ordered by id, one page of them and their total. With a name
+        search (`q`), ordered by `mapper.search.tier`, then folded name, then id, from an index
+        (never a scan of every record per query)."""
+        ...
+
+    def merge(self, merges: Mapping[str, Sequence[str]]) -> ApplyReport:
+        """Make each kept actor's merged actors (`merges`: kept id -> merged ids) part of it,
+        all in one transaction (mapper.merging.plan_merge): the kept actor is updated, the
+        others removed, their relations moved and their datasets' memberships given to what
+        replaces them, and each merge recorded, so that a later `apply` holding a merged id
+        updates the kept actor (mapper.merging.resolve_merges). Raises ActorNotFound."""
+        ...
+
+    def merges(self) -> dict[str, str]:
+        """Every merged actor id and the id of the actor it is part of now."""
         ...
 
     def relations(self, record_id: str) -> list[Relation]:

@@ -39,15 +39,9 @@ __all__ = [
     "dataset_keys",
     "kept_orphans",
     "now",
-    "search_text",
     "snapshot_from_json",
     "with_shared_sources",
 ]
-
-
-def search_text(actor: Actor) -> str:
-    """What a name search (`q`) looks in: name, English name and aliases, case-folded."""
-    return "\n".join([actor.name, actor.name_en or "", *actor.aliases]).casefold()
 
 
 def batch_ids(batch: Batch) -> list[str]:

@@ -14,8 +14,9 @@ import os
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,6 +26,7 @@ import pydantic
 
 from mapper.errors import ActorNotFound, CollaborationNotFound, StoreCorrupt, StoreUnavailable
 from mapper.filters import ACTOR_ATTRIBUTES, ActorFilter, CollaborationFilter, Listing
+from mapper.merging import plan_merge, resolve_merges
 from mapper.model import (
     Actor,
     AnalysisRows,
@@ -35,6 +37,7 @@ from mapper.model import (
     TypeReport,
     year_of,
 )
+from mapper.search import SEARCH_VERSION, SearchIndex, fold, record_terms, terms
 from mapper.stores.base import Counts, DatasetInfo, Page
 from mapper.stores.common import (
     SnapshotCache,
@@ -48,7 +51,6 @@ from mapper.stores.common import (
     dataset_keys,
     kept_orphans,
     now,
-    search_text,
     with_shared_sources,
 )
 
@@ -141,6 +143,15 @@ CREATE TABLE IF NOT EXISTS datasets (
     loaded_at TEXT NOT NULL,
     loads INTEGER NOT NULL
 );
+-- An actor merged into another (`mapper merge`): its id, the kept actor's, its record as last
+-- loaded and when. A load that holds the id again updates the kept actor instead.
+CREATE TABLE IF NOT EXISTS merges (
+    id TEXT PRIMARY KEY,
+    kept TEXT NOT NULL,
+    record TEXT NOT NULL,
+    merged_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS merges_kept ON merges (kept);
 """
 
 
@@ -185,7 +196,6 @@ _WHERE: dict[type, dict[str, str]] = {
         "subsector": "json_extract(record, '$.subsector') = :subsector",
         "region": "region = :region",
         "country": "json_extract(record, '$.country') = :country",
-        "q": "search LIKE :q ESCAPE '\\'",
     },
     CollaborationFilter: {
         "kind": "kind = :kind",
@@ -222,11 +232,6 @@ def _other_datasets(connection: sqlite3.Connection, dataset: str) -> list[str]:
     return [name for (name,) in connection.execute(query, (dataset,))]
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 class EmbeddedStore:
     """The ecosystem in one local SQLite file; `EmbeddedStore(":memory:")` keeps it in memory."""
 
@@ -240,6 +245,8 @@ class EmbeddedStore:
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._snapshots = SnapshotCache()
+        self._indexes: dict[str, tuple[int, SearchIndex]] = {}
+        self._index_lock = threading.Lock()
         if not self._memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._initialise()
@@ -286,7 +293,7 @@ class EmbeddedStore:
                     f"{self.path} is an SQLite file of another program (tables: "
                     f"{', '.join(sorted(tables)[:5])}); pass a new file with --store"
                 )
-            if not tables or not {"relations_source_target", "memberships"} <= tables:
+            if not tables or not {"relations_source_target", "memberships", "merges"} <= tables:
                 self._create_schema()  # new, or made before indexes or tables: adds them
             meta = dict(self._connection.execute("SELECT key, value FROM meta"))
         except sqlite3.DatabaseError as error:
@@ -297,6 +304,20 @@ class EmbeddedStore:
             raise StoreCorrupt(
                 f"{self.path} has store version {meta.get('version')}, this mapper reads "
                 f"version {SCHEMA_VERSION}"
+            )
+        if meta.get("search_version") != SEARCH_VERSION:
+            self._refold()
+
+    def _refold(self) -> None:
+        """Store every actor's search terms as this version of `mapper.search` folds them."""
+        with self._write() as connection:
+            rows = connection.execute("SELECT id, record FROM actors").fetchall()
+            connection.executemany(
+                "UPDATE actors SET search = ? WHERE id = ?",
+                (("\n".join(record_terms(Actor.model_validate_json(r))), i) for i, r in rows),
+            )
+            connection.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('search_version', ?)", (SEARCH_VERSION,)
             )
 
     def _create_schema(self) -> None:
@@ -309,6 +330,10 @@ class EmbeddedStore:
                 "INSERT OR IGNORE INTO meta VALUES ('version', ?)", (SCHEMA_VERSION,)
             )
             connection.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+            if not connection.execute("SELECT 1 FROM actors LIMIT 1").fetchone():
+                connection.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('search_version', ?)", (SEARCH_VERSION,)
+                )
 
     @contextmanager
     def _write(self, *, bulk: bool = False) -> Iterator[sqlite3.Connection]:
@@ -377,6 +402,7 @@ class EmbeddedStore:
     ) -> ApplyReport:
         report = ApplyReport(dataset=dataset)
         with self._write(bulk=len(batch) > _BULK) as connection:
+            batch = self._resolve_merges(connection, batch)
             self._check(connection, batch)
             if dataset is not None:
                 batch = with_shared_sources(batch, self._shared(connection, dataset, batch))
@@ -521,6 +547,107 @@ class EmbeddedStore:
             (ids,),
         ).fetchall()
 
+    def _resolve_merges(self, connection: sqlite3.Connection, batch: Batch) -> Batch:
+        """The batch with merged actors' records and ids turned into the kept actors'
+        (mapper.merging.resolve_merges); their merge records updated."""
+        if connection.execute("SELECT 1 FROM merges LIMIT 1").fetchone() is None:
+            return batch
+        ids = json.dumps(batch_ids(batch))
+        into = "SELECT kept FROM merges WHERE id IN (SELECT value FROM json_each(?1))"
+        rows = connection.execute(
+            f"""
+            SELECT id, kept, record FROM merges
+            WHERE kept IN (SELECT value FROM json_each(?1)) OR kept IN ({into})
+            """,
+            (ids,),
+        ).fetchall()
+        if not rows:
+            return batch
+        merges = {merged: kept for merged, kept, _ in rows}
+        own = {actor.id for actor in batch.actors}
+        kept = {actor.id: actor for actor in self._actors(connection, set(merges.values()) - own)}
+        merged = {i: Actor.model_validate_json(record) for i, _, record in rows}
+        resolved, updated = resolve_merges(batch, merges, kept, merged)
+        connection.executemany(
+            "UPDATE merges SET record = ? WHERE id = ?",
+            [(actor.model_dump_json(), actor.id) for actor in updated],
+        )
+        return resolved
+
+    @staticmethod
+    def _actors(connection: sqlite3.Connection, ids: Iterable[str]) -> list[Actor]:
+        query = "SELECT record FROM actors WHERE id IN (SELECT value FROM json_each(?))"
+        found = connection.execute(query, (json.dumps(sorted(ids)),))
+        return [Actor.model_validate_json(record) for (record,) in found]
+
+    @_damaged
+    def merge(self, merges: Mapping[str, Sequence[str]]) -> ApplyReport:
+        report = ApplyReport()
+        with self._write() as connection:
+            for kept_id, merged_ids in merges.items():
+                self._merge(connection, kept_id, list(merged_ids), report)
+        return report
+
+    def _merge(
+        self,
+        connection: sqlite3.Connection,
+        kept_id: str,
+        merged_ids: list[str],
+        report: ApplyReport,
+    ) -> None:
+        actors = {a.id: a for a in self._actors(connection, [kept_id, *merged_ids])}
+        for actor_id in (kept_id, *merged_ids):
+            if actor_id not in actors:
+                raise ActorNotFound(actor_id)
+        others = [actors[i] for i in merged_ids]
+        keys = sorted(
+            {key for key, _ in self._referencing(connection, [("actor", i) for i in merged_ids])}
+        )
+        relations = self._relations_by_key(connection, keys)
+        held = connection.execute(
+            """
+            SELECT dataset, kind, key FROM memberships
+            WHERE (kind = 'actor' AND key IN (SELECT value FROM json_each(?1)))
+            OR (kind = 'relation' AND key IN (SELECT value FROM json_each(?2)))
+            """,
+            (json.dumps(merged_ids), json.dumps(keys)),
+        ).fetchall()
+        moved_keys = {r.key for r in relations}
+        plan = plan_merge(actors[kept_id], others, relations, {})
+        targets = sorted({key for key in plan.keys.values() if key is not None} - moved_keys)
+        stored = {r.key: r for r in self._relations_by_key(connection, targets)}
+        plan = plan_merge(actors[kept_id], others, relations, stored)
+        self._remove(connection, [("actor", i) for i in merged_ids], report)
+        self._write_actors(connection, [plan.actor], report.actors)
+        self._write_relations(connection, plan.relations, report.relations)
+        connection.executemany(
+            "INSERT OR IGNORE INTO memberships VALUES (?, ?, ?)",
+            [
+                (dataset, kind, kept_id if kind == "actor" else plan.keys[key])
+                for dataset, kind, key in held
+                if kind == "actor" or plan.keys[key] is not None
+            ],
+        )
+        connection.execute(
+            "UPDATE merges SET kept = ? WHERE kept IN (SELECT value FROM json_each(?))",
+            (kept_id, json.dumps(merged_ids)),
+        )
+        at = now()
+        connection.executemany(
+            "INSERT OR REPLACE INTO merges VALUES (?, ?, ?, ?)",
+            [(other.id, kept_id, other.model_dump_json(), at) for other in others],
+        )
+
+    @staticmethod
+    def _relations_by_key(connection: sqlite3.Connection, keys: list[str]) -> list[Relation]:
+        query = "SELECT record FROM relations WHERE key IN (SELECT value FROM json_each(?))"
+        found = connection.execute(query, (json.dumps(keys),))
+        return [Relation.model_validate_json(record) for (record,) in found]
+
+    @_damaged
+    def merges(self) -> dict[str, str]:
+        return dict(self._connection.execute("SELECT id, kept FROM merges ORDER BY id"))
+
     @_damaged
     def remove(self, record_type: str, record_id: str) -> ApplyReport:
         table, missing = _REMOVABLE[record_type]
@@ -530,6 +657,7 @@ class EmbeddedStore:
             if connection.execute(query, (record_id,)).fetchone() is None:
                 raise missing(record_id)
             self._remove(connection, [(record_type, record_id)], report)
+            connection.execute("DELETE FROM merges WHERE kept = ?", (record_id,))
         return report
 
     @_damaged
@@ -586,7 +714,7 @@ class EmbeddedStore:
                 actor.sector.value,
                 "|" + "|".join(kind.value for kind in actor.kinds) + "|",
                 actor.region,
-                search_text(actor),
+                "\n".join(record_terms(actor)),
                 actor.model_dump_json(),
             )
             for actor in actors
@@ -652,7 +780,9 @@ class EmbeddedStore:
     @_damaged
     def find(self, filters: Listing, *, limit: int | None = None, offset: int = 0) -> Page:
         table, model = _TABLES[type(filters)]
-        clause, params = conditions(filters, _WHERE[type(filters)], q=_like_pattern)
+        if filters.q is not None:
+            return self._search(filters, limit, offset)
+        clause, params = conditions(filters, _WHERE[type(filters)])
         with self._read() as connection:
             count = connection.execute(f"SELECT count(*) FROM {table} {clause}", params)
             total = count.fetchone()[0]
@@ -661,6 +791,51 @@ class EmbeddedStore:
                 {**params, "limit": -1 if limit is None else limit, "offset": offset},
             ).fetchall()
         return Page([model.model_validate_json(row[0]) for row in rows], total)
+
+    def _search(self, filters: Listing, limit: int | None, offset: int) -> Page:
+        """The records matching `filters.q`, best first (mapper.search), and the other filters."""
+        table, model = _TABLES[type(filters)]
+        index = self._search_index(table)
+        owners, _ = index.ranked(fold(filters.q or ""))
+        clause, params = conditions(replace(filters, q=None), _WHERE[type(filters)])
+        if not clause:  # only the page's ids are needed
+            total = len(owners)
+            owners = owners[offset:] if limit is None else owners[offset : offset + limit]
+            offset = 0
+        ranked = index.ids_of(owners)
+        with self._read() as connection:
+            if clause:
+                among = "id IN (SELECT value FROM json_each(:ids))"
+                query = f"SELECT id FROM {table} {clause} AND {among}"
+                found_ids = connection.execute(query, {**params, "ids": json.dumps(ranked)})
+                kept = {i for (i,) in found_ids}
+                ranked = [i for i in ranked if i in kept]
+                total = len(ranked)
+            page = ranked[offset:] if limit is None else ranked[offset : offset + limit]
+            query = f"SELECT id, record FROM {table} WHERE id IN (SELECT value FROM json_each(?))"
+            found = dict(connection.execute(query, (json.dumps(page),)))
+        return Page([model.model_validate_json(found[i]) for i in page if i in found], total)
+
+    def _search_index(self, table: str) -> SearchIndex:
+        """The search index of `table` (actors or collaborations) at the current generation."""
+        generation = self.generation()
+        with self._index_lock:  # one thread builds, the others wait for it
+            cached = self._indexes.get(table)
+            if cached is not None and cached[0] == generation:
+                return cached[1]
+            with self._read() as connection:
+                generation = self._generation(connection)
+                if table == "actors":
+                    rows = connection.execute("SELECT id, search FROM actors")
+                    index = SearchIndex((i, found.split("\n")) for i, found in rows)
+                else:
+                    rows = connection.execute(
+                        "SELECT id, json_extract(record, '$.name'), "
+                        "json_extract(record, '$.name_en') FROM collaborations"
+                    )
+                    index = SearchIndex((i, terms([name, name_en, i])) for i, name, name_en in rows)
+            self._indexes[table] = (generation, index)
+            return index
 
     @_damaged
     def relations(self, record_id: str) -> list[Relation]:

@@ -2,9 +2,12 @@
 
 Model in Neo4j:
 
-- `(:Actor {id, name, sector, subsector, region, country, kinds, search, record})`, with the
+- `(:Actor {id, name, sector, subsector, region, country, kinds, record})`, with the
   extra labels `:Organisation`, `:Department`, `:Funder`, `:Network` from `kinds`;
 - `(:Collaboration {id, name, kind, region, start_year, end_year, record})`;
+- on both, `search_terms` (the folded terms of `mapper.search`), `search_sort` (the folded name)
+  and `search` (their words, in a full-text index with the whitespace analyzer);
+- `(:MapperMerge {id, kept, record, merged_at})` for each actor merged into another;
 - one relationship per relation, of the relation's type (`PARTICIPATES_IN`, `FUNDS`, ...), with
   `key`, `role`, `amount`, `currency`, `year` and `record`;
 - one `(:MapperMeta {generation})` node, bumped by every write, so snapshots can be cached.
@@ -23,7 +26,8 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import networkx as nx
@@ -32,6 +36,7 @@ from neo4j import exceptions as neo4j_errors
 
 from mapper.errors import ActorNotFound, CollaborationNotFound, LoadTooLarge, StoreUnavailable
 from mapper.filters import ACTOR_ATTRIBUTES, ActorFilter, CollaborationFilter, Listing
+from mapper.merging import plan_merge, resolve_merges
 from mapper.model import (
     Actor,
     ActorKind,
@@ -44,6 +49,7 @@ from mapper.model import (
     TypeReport,
     year_of,
 )
+from mapper.search import SEARCH_VERSION, fold, lucene_query, record_terms, terms
 from mapper.stores.base import Counts, DatasetInfo, Page
 from mapper.stores.common import (
     SnapshotCache,
@@ -56,7 +62,6 @@ from mapper.stores.common import (
     dataset_keys,
     kept_orphans,
     now,
-    search_text,
     with_shared_sources,
 )
 
@@ -92,6 +97,13 @@ _SCHEMA = [
     "CREATE INDEX actor_sector IF NOT EXISTS FOR (a:Actor) ON (a.sector)",
     "CREATE INDEX actor_region IF NOT EXISTS FOR (a:Actor) ON (a.region)",
     "CREATE INDEX collaboration_kind IF NOT EXISTS FOR (c:Collaboration) ON (c.kind)",
+    "CREATE CONSTRAINT merge_id IF NOT EXISTS FOR (m:MapperMerge) REQUIRE m.id IS UNIQUE",
+    "CREATE INDEX merge_kept IF NOT EXISTS FOR (m:MapperMerge) ON (m.kept)",
+    *(
+        f"CREATE FULLTEXT INDEX {index} IF NOT EXISTS FOR (n:{label}) ON EACH [n.search] "
+        "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}"
+        for label, index in (("Actor", "actor_search"), ("Collaboration", "collaboration_search"))
+    ),
     *(
         f"CREATE INDEX rel_{t.value.lower()}_key IF NOT EXISTS FOR ()-[r:{t.value}]-() ON (r.key)"
         for t in RelationType
@@ -172,7 +184,6 @@ _WHERE: dict[type, dict[str, str]] = {
         "subsector": "n.subsector = $subsector",
         "country": "n.country = $country",
         "region": "n.region = $region",
-        "q": "n.search CONTAINS $q",
     },
     CollaborationFilter: {
         "kind": "n.kind = $kind",
@@ -185,6 +196,25 @@ _MATCHES: dict[type, tuple[str, type[Actor] | type[Collaboration]]] = {
     ActorFilter: ("MATCH (n:Actor)", Actor),
     CollaborationFilter: ("MATCH (n:Collaboration)", Collaboration),
 }
+_SEARCHES = {ActorFilter: "actor_search", CollaborationFilter: "collaboration_search"}
+# The tiers of mapper.search.tier on the stored terms; what the full-text query found beyond
+# them is within the typos it allows (Lucene's fuzzy terms are optimal string alignment too).
+_TIER = """
+CASE
+    WHEN $query IN n.search_terms THEN 0
+    WHEN any(t IN n.search_terms WHERE t STARTS WITH $query) THEN 1
+    WHEN any(t IN n.search_terms WHERE t CONTAINS (' ' + $query)) THEN 2
+    WHEN all(w IN $words WHERE any(t IN n.search_terms WHERE (' ' + t) CONTAINS (' ' + w)))
+        THEN 3
+    ELSE 4
+END
+"""
+
+
+def _search_props(found: list[str]) -> dict[str, Any]:
+    """The search properties of a record with these folded terms."""
+    words = sorted({word for term in found for word in term.split()})
+    return {"search_terms": found, "search_sort": found[0], "search": " ".join(words)}
 
 
 def _matches(held: dict[str, list[str]]) -> Iterable[tuple[str, str, list[str]]]:
@@ -251,8 +281,32 @@ class Neo4jStore:
         with self._session() as session:
             for statement in _SCHEMA:
                 session.run(statement).consume()
+            session.run("CALL db.awaitIndexes(300)").consume()
             session.run("MERGE (m:MapperMeta {name: 'mapper'}) ON CREATE SET m.generation = 0")
+            version = session.run("MATCH (m:MapperMeta) RETURN m.search_version").single()[0]
+            if version != SEARCH_VERSION:
+                session.execute_write(self._refold)
         self._schema_ready = True
+
+    @staticmethod
+    def _refold(tx: ManagedTransaction) -> None:
+        """Store every record's search properties as this version of `mapper.search` folds."""
+        for label, model in (("Actor", Actor), ("Collaboration", Collaboration)):
+            records = tx.run(f"MATCH (n:{label}) RETURN n.record").value()  # a closed set
+            rows = []
+            for record in map(model.model_validate_json, records):
+                found = (
+                    record_terms(record)
+                    if isinstance(record, Actor)
+                    else terms([record.name, record.name_en, record.id])
+                )
+                rows.append({"id": record.id, "props": _search_props(found)})
+            for chunk in _chunks(rows):
+                tx.run(
+                    f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) SET n += row.props",
+                    rows=chunk,
+                ).consume()
+        tx.run("MATCH (m:MapperMeta) SET m.search_version = $v", v=SEARCH_VERSION).consume()
 
     def _write(self, work: Callable[..., _T], *args: Any) -> _T:
         """Run `work(tx, *args)` in one managed write transaction that bumps the generation."""
@@ -332,6 +386,7 @@ class Neo4jStore:
         self, tx: ManagedTransaction, batch: Batch, dataset: str | None, replace: bool
     ) -> ApplyReport:
         report = ApplyReport(dataset=dataset)
+        batch = self._resolve_merges(tx, batch)
         collaboration_ids = self._check(tx, batch)
         if dataset is not None:
             batch = with_shared_sources(batch, self._shared(tx, dataset, batch))
@@ -373,17 +428,7 @@ class Neo4jStore:
         """Make the batch's records part of `dataset` (their `datasets` list); with `replace`,
         only them."""
         held = by_kind(dataset_keys(batch))
-        for _, match, keys in _matches(held):
-            for chunk in _chunks(keys):
-                tx.run(
-                    f"""
-                    UNWIND $keys AS key {match}
-                    WHERE NOT $dataset IN coalesce(n.datasets, [])
-                    SET n.datasets = coalesce(n.datasets, []) + $dataset
-                    """,
-                    keys=chunk,
-                    dataset=dataset,
-                ).consume()
+        self._join(tx, dataset, held)
         if replace:
             orphans: list[tuple[str, str]] = []
             for kind, every in _EVERY.items():  # patterns from this closed set only
@@ -418,6 +463,21 @@ class Neo4jStore:
             name=dataset,
             at=now(),
         ).consume()
+
+    @staticmethod
+    def _join(tx: ManagedTransaction, dataset: str, held: dict[str, list[str]]) -> None:
+        """Make the records (keys by kind) part of `dataset` (their `datasets` list)."""
+        for _, match, keys in _matches(held):
+            for chunk in _chunks(keys):
+                tx.run(
+                    f"""
+                    UNWIND $keys AS key {match}
+                    WHERE NOT $dataset IN coalesce(n.datasets, [])
+                    SET n.datasets = coalesce(n.datasets, []) + $dataset
+                    """,
+                    keys=chunk,
+                    dataset=dataset,
+                ).consume()
 
     @staticmethod
     def _remove(
@@ -455,6 +515,115 @@ class Neo4jStore:
             ids=[key for kind, key in records if kind != "relation"],
         ).values()
 
+    def _resolve_merges(self, tx: ManagedTransaction, batch: Batch) -> Batch:
+        """The batch with merged actors' records and ids turned into the kept actors'
+        (mapper.merging.resolve_merges); their merge records updated."""
+        if tx.run("MATCH (m:MapperMerge) RETURN m.id LIMIT 1").single() is None:
+            return batch
+        ids = batch_ids(batch)
+        kept_ids = tx.run(
+            "MATCH (m:MapperMerge) WHERE m.id IN $ids RETURN collect(DISTINCT m.kept)", ids=ids
+        ).single()[0]
+        rows = tx.run(
+            "MATCH (m:MapperMerge) WHERE m.kept IN $kept RETURN m.id, m.kept, m.record",
+            kept=[*ids, *kept_ids],
+        ).values()
+        if not rows:
+            return batch
+        merges = {merged: kept for merged, kept, _ in rows}
+        own = {actor.id for actor in batch.actors}
+        kept = {a.id: a for a in self._actors(tx, sorted(set(merges.values()) - own))}
+        merged = {i: Actor.model_validate_json(record) for i, _, record in rows}
+        resolved, updated = resolve_merges(batch, merges, kept, merged)
+        tx.run(
+            "UNWIND $rows AS row MATCH (m:MapperMerge {id: row.id}) SET m.record = row.record",
+            rows=[{"id": a.id, "record": a.model_dump_json()} for a in updated],
+        ).consume()
+        return resolved
+
+    @staticmethod
+    def _actors(tx: ManagedTransaction, ids: list[str]) -> list[Actor]:
+        records = tx.run("MATCH (a:Actor) WHERE a.id IN $ids RETURN a.record", ids=ids).value()
+        return [Actor.model_validate_json(record) for record in records]
+
+    @staticmethod
+    def _relations_by_key(tx: ManagedTransaction, keys: list[str]) -> list[tuple[Relation, list]]:
+        """The stored relations with these keys, each with its datasets."""
+        found = []
+        for _, match, group in _matches({"relation": keys}):
+            found += tx.run(
+                f"UNWIND $keys AS key {match} RETURN n.record, coalesce(n.datasets, [])",
+                keys=group,
+            ).values()
+        return [(Relation.model_validate_json(record), datasets) for record, datasets in found]
+
+    @_unavailable
+    def merge(self, merges: Mapping[str, Sequence[str]]) -> ApplyReport:
+        def work(tx: ManagedTransaction) -> ApplyReport:
+            report = ApplyReport()
+            for kept_id, merged_ids in merges.items():
+                self._merge(tx, kept_id, list(merged_ids), report)
+            return report
+
+        return self._write(work)
+
+    def _merge(
+        self, tx: ManagedTransaction, kept_id: str, merged_ids: list[str], report: ApplyReport
+    ) -> None:
+        actors = {a.id: a for a in self._actors(tx, [kept_id, *merged_ids])}
+        for actor_id in (kept_id, *merged_ids):
+            if actor_id not in actors:
+                raise ActorNotFound(actor_id)
+        others = [actors[i] for i in merged_ids]
+        referencing = self._referencing(tx, [("actor", i) for i in merged_ids])
+        found = self._relations_by_key(tx, sorted({key for key, _ in referencing}))
+        relations = [relation for relation, _ in found]
+        held = tx.run(
+            "MATCH (a:Actor) WHERE a.id IN $ids UNWIND coalesce(a.datasets, []) AS d "
+            "RETURN collect(DISTINCT d)",
+            ids=merged_ids,
+        ).single()[0]
+        plan = plan_merge(actors[kept_id], others, relations, {})
+        targets = {key for key in plan.keys.values() if key is not None}
+        stored = {r.key: r for r, _ in self._relations_by_key(tx, sorted(targets))}
+        plan = plan_merge(actors[kept_id], others, relations, stored)
+        self._remove(tx, [("actor", i) for i in merged_ids], report)
+        self._write_actors(tx, [plan.actor], report.actors)
+        ends = sorted({r.target for r in plan.relations})
+        collaborations = tx.run(
+            "MATCH (c:Collaboration) WHERE c.id IN $ids RETURN collect(c.id)", ids=ends
+        ).single()[0]
+        self._write_relations(tx, plan.relations, report.relations, set(collaborations))
+        memberships: dict[str, set[tuple[str, str]]] = {}
+        for dataset in held:
+            memberships.setdefault(dataset, set()).add(("actor", kept_id))
+        for relation, datasets in found:
+            new_key = plan.keys[relation.key]
+            for dataset in datasets if new_key is not None else ():
+                memberships.setdefault(dataset, set()).add(("relation", new_key))
+        for dataset, records in memberships.items():
+            self._join(tx, dataset, by_kind(sorted(records)))
+        tx.run(
+            "MATCH (m:MapperMerge) WHERE m.kept IN $merged SET m.kept = $kept",
+            merged=merged_ids,
+            kept=kept_id,
+        ).consume()
+        tx.run(
+            """
+            UNWIND $rows AS row MERGE (m:MapperMerge {id: row.id})
+            SET m.kept = row.kept, m.record = row.record, m.merged_at = row.at
+            """,
+            rows=[
+                {"id": o.id, "kept": kept_id, "record": o.model_dump_json(), "at": now()}
+                for o in others
+            ],
+        ).consume()
+
+    @_unavailable
+    def merges(self) -> dict[str, str]:
+        rows = self._query("MATCH (m:MapperMerge) RETURN m.id AS id, m.kept AS kept ORDER BY id")
+        return {row["id"]: row["kept"] for row in rows}
+
     @_unavailable
     def remove(self, record_type: str, record_id: str) -> ApplyReport:
         label, missing = _REMOVABLE[record_type]
@@ -465,6 +634,7 @@ class Neo4jStore:
                 raise missing(record_id)
             report = ApplyReport()
             self._remove(tx, [(record_type, record_id)], report)
+            tx.run("MATCH (m:MapperMerge {kept: $id}) DELETE m", id=record_id).consume()
             return report
 
         return self._write(work)
@@ -533,7 +703,7 @@ class Neo4jStore:
                     "region": a.region,
                     "country": a.country,
                     "kinds": [kind.value for kind in a.kinds],
-                    "search": search_text(a),
+                    **_search_props(record_terms(a)),
                     "record": a.model_dump_json(),
                 },
             }
@@ -574,6 +744,7 @@ class Neo4jStore:
                     "region": c.region,
                     "start_year": year_of(c.start),
                     "end_year": year_of(c.end) or year_of(c.start),
+                    **_search_props(terms([c.name, c.name_en, c.id])),
                     "record": c.model_dump_json(),
                 },
             }
@@ -662,12 +833,13 @@ class Neo4jStore:
 
     @_unavailable
     def clear(self) -> None:
-        """Delete every actor and collaboration: a Neo4j database is shared, so the tests and
-        the bench empty it between runs (an embedded store is a new file instead)."""
+        """Delete every actor, collaboration, dataset and merge: a Neo4j database is shared, so
+        the tests and the bench empty it between runs (an embedded store is a new file instead)."""
 
         def work(tx: ManagedTransaction) -> None:
             tx.run(
-                "MATCH (n) WHERE n:Actor OR n:Collaboration OR n:MapperDataset DETACH DELETE n"
+                "MATCH (n) WHERE n:Actor OR n:Collaboration OR n:MapperDataset OR n:MapperMerge "
+                "DETACH DELETE n"
             ).consume()
 
         self._write(work)
@@ -710,8 +882,10 @@ class Neo4jStore:
 
     @_unavailable
     def find(self, filters: Listing, *, limit: int | None = None, offset: int = 0) -> Page:
+        if filters.q is not None:
+            return self._search(filters, limit, offset)
         match, model = _MATCHES[type(filters)]
-        clause, params = conditions(filters, _WHERE[type(filters)], q=str.casefold)
+        clause, params = conditions(filters, _WHERE[type(filters)])
 
         def work(tx: ManagedTransaction) -> tuple[int, list[str]]:
             total = tx.run(f"{match} {clause} RETURN count(*) AS n", params).single()["n"]
@@ -719,6 +893,34 @@ class Neo4jStore:
                 f"{match} {clause} RETURN n.record AS record ORDER BY n.id SKIP $offset "
                 + ("LIMIT $limit" if limit is not None else ""),
                 {**params, "offset": offset, "limit": limit},
+            ).value()
+            return total, records
+
+        total, records = self._read_consistent(work)
+        return Page(list(map(model.model_validate_json, records)), total)
+
+    def _search(self, filters: Listing, limit: int | None, offset: int) -> Page:
+        """The records matching `filters.q`, best first (mapper.search), and the other filters:
+        found by the full-text index, ranked on the stored terms."""
+        _, model = _MATCHES[type(filters)]
+        query = fold(filters.q or "")
+        lucene = lucene_query(query)
+        if lucene is None:
+            return Page([], 0)
+        clause, params = conditions(replace(filters, q=None), _WHERE[type(filters)])
+        params |= {"index": _SEARCHES[type(filters)], "lucene": lucene, "query": query}
+        params |= {"words": query.split(), "offset": offset, "limit": limit}
+        found = (
+            f"CALL db.index.fulltext.queryNodes($index, $lucene) YIELD node AS n WITH n {clause}"
+        )
+
+        def work(tx: ManagedTransaction) -> tuple[int, list[str]]:
+            total = tx.run(f"{found} RETURN count(*) AS n", params).single()["n"]
+            records = tx.run(
+                f"{found} WITH n, {_TIER} AS tier "
+                "RETURN n.record AS record ORDER BY tier, n.search_sort, n.id SKIP $offset "
+                + ("LIMIT $limit" if limit is not None else ""),
+                params,
             ).value()
             return total, records
 
