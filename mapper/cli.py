@@ -149,9 +149,12 @@ def serve(ctx: click.Context, host: str, port: int, warm: bool) -> None:
     )
     if not settings.writes_enabled:
         click.echo("Writes over HTTP (POST /load) are off; set MAPPER_API_TOKEN to enable them.")
+    warming = threading.Thread(target=service.warm, name="warm", daemon=True)
     if warm:
-        threading.Thread(target=service.warm, name="warm", daemon=True).start()
+        warming.start()
     uvicorn.run(create_app(service, settings), host=host, port=port, log_level="info")
+    if warming.is_alive():  # the store closes when this returns: not under the warming's feet
+        warming.join()
 
 
 # -- shared options ------------------------------------------------------------------------

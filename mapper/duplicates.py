@@ -4,7 +4,9 @@ Evidence, each with a weight; a pair's score is 1 - the product of (1 - weight) 
 evidence, so two weak signals together count more than one:
 
     same external id (PIC, VAT, organisationsnummer)        0.95
-    same name once folded and without its legal form         0.80   (name or English name)
+    same name once folded and without its legal form         0.80   (name or English name;
+                                                                    aa/ae/oe/ue as å/ä/ö/ü
+                                                                    only for a name with one)
     an alias of one is the other's name or alias             0.50   (five letters or more)
     same web domain (alone below the default minimum)        0.45
     similar names in one county (rapidfuzz token ratio)      0.70 x ratio / 100, from ratio 88
@@ -35,6 +37,9 @@ _SIMILAR_FROM = 88.0
 _WEIGHTS = {"external_id": 0.95, "name": 0.8, "alias": 0.5, "domain": 0.45, "similar": 0.7}
 _ALIAS_FROM = 5  # letters: a shorter alias is an acronym many organisations share
 _BY_NAME = {"name", "alias", "similar"}
+# A name with one of these letters may be written elsewhere with aa, ae, oe or ue instead: its
+# spelt-out key counts too (but Michael and Michal, with none, are two names).
+_MARKED = set("åäöüÅÄÖÜ")
 # Hosts many organisations share: a page there says nothing about who it belongs to.
 _SHARED_HOSTS = {
     "facebook.com", "linkedin.com", "instagram.com", "twitter.com", "x.com", "youtube.com",
@@ -95,14 +100,18 @@ def find_duplicates(actors: Sequence[Actor], *, min_score: float = 0.5) -> list[
 
     by_id: dict[str, list[int]] = defaultdict(list)
     by_name: dict[str, list[int]] = defaultdict(list)
+    by_spelt: dict[str, list[int]] = defaultdict(list)
     by_alias: dict[str, list[int]] = defaultdict(list)
     by_domain: dict[str, list[int]] = defaultdict(list)
     for position, actor in enumerate(actors):
         for scheme, value in actor.external_ids.items():
             by_id[f"{scheme} {value}"].append(position)
-        names = {legal_form_key(n) for n in (actor.name, actor.name_en) if n} - {""}
+        written = [n for n in (actor.name, actor.name_en) if n]
+        names = {legal_form_key(n, spelt_out=False) for n in written} - {""}
         for name in names:
             by_name[name].append(position)
+        for name in {legal_form_key(n) for n in written} - names - {""}:
+            by_spelt[name].append(position)  # GOETEBORGS and Göteborgs, but see _MARKED
         for alias in names | {legal_form_key(alias) for alias in actor.aliases}:
             if len(alias.replace(" ", "")) >= _ALIAS_FROM:
                 by_alias[alias].append(position)
@@ -110,6 +119,16 @@ def find_duplicates(actors: Sequence[Actor], *, min_score: float = 0.5) -> list[
         if domain:
             by_domain[domain].append(position)
     add("external_id", by_id, "same {}")
+    marked = {
+        position
+        for position, actor in enumerate(actors)
+        if any(char in _MARKED for n in (actor.name, actor.name_en) if n for char in n)
+    }
+    for key, members in by_spelt.items():
+        by_name[key].extend(members)  # the marked names' own keys are already there
+    for key in list(by_name):
+        if not marked.intersection(by_name[key]) and key in by_spelt:
+            by_name[key] = [p for p in by_name[key] if p not in set(by_spelt[key])]
     add("name", by_name, "same name without legal form {!r}")
     add("alias", by_alias, "one's alias is the other's name or alias {!r}")
     add("domain", by_domain, "same web domain {}")

@@ -39,6 +39,9 @@ def merged_actor(kept: Actor, others: Iterable[Actor]) -> Actor:
     filled = {name: getattr(kept, name) for name in ("name_en", "url", "description", "country")}
     region, subsector = kept.region, kept.subsector
     for other in others:
+        if filled["name_en"] is None and other.name_en:  # becomes the English name, not an alias
+            filled["name_en"] = other.name_en
+            names.add(fold(other.name_en))
         for name in (other.name, other.name_en, *other.aliases):
             if name and fold(name) not in names:
                 names.add(fold(name))

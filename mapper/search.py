@@ -32,6 +32,7 @@ import numpy as np
 from rapidfuzz.distance import OSA
 
 __all__ = [
+    "MAX_WORDS",
     "SEARCH_VERSION",
     "SearchIndex",
     "Tier",
@@ -43,6 +44,10 @@ __all__ = [
     "tier",
     "typos",
 ]
+
+MAX_WORDS = 8
+"""The words of a query the word tiers look at (the exact, prefix and word tiers take it
+whole): a full-text query has a clause limit, and eight words name any organisation."""
 
 SEARCH_VERSION = "1"
 """Changes whenever `fold` or `record_terms` would give other terms: stored terms are rebuilt."""
@@ -56,8 +61,10 @@ _SEPARATORS = re.compile(r"[\W_]+")
 _END = "\U0010ffff"  # sorts after every character: [text, text + _END) are the words it starts
 
 
-def fold(text: str) -> str:
-    """Case, accents and spelt-out å/ä/ö/ü folded; words separated by one space.
+def fold(text: str, *, spelt_out: bool = True) -> str:
+    """Case, accents and (unless `spelt_out` is False) spelt-out å/ä/ö/ü folded; words
+    separated by one space. Folding `ae`, `oe`, `ue` also makes `Boeing` and `bing` one key: a
+    search may find more than it should, never less (`mapper.duplicates` asks for more).
 
     >>> fold("Göteborgs universitet") == fold("GOETEBORGS UNIVERSITET") == "goteborgs universitet"
     True
@@ -68,7 +75,8 @@ def fold(text: str) -> str:
     """
     text = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
     text = "".join(char for char in text if not unicodedata.combining(char))
-    text = _SPELT_OUT.sub(lambda spelt: spelt.group()[0], text)
+    if spelt_out:
+        text = _SPELT_OUT.sub(lambda spelt: spelt.group()[0], text)
     return " ".join(_SEPARATORS.sub(" ", text).split())
 
 
@@ -144,7 +152,7 @@ def tier(query: str, terms: Sequence[str]) -> Tier | None:
     if any(spaced in term for term in terms):
         return Tier.WORD
     words = {word for term in terms for word in term.split()}
-    query_words = query.split()
+    query_words = query.split()[:MAX_WORDS]
     if all(any(word.startswith(q) for word in words) for q in query_words):
         return Tier.WORDS
     if all(any(_near(q, word) for word in words) for q in query_words):
@@ -163,7 +171,7 @@ def lucene_query(query: str) -> str | None:
     '+kth*'
     """
     clauses = []
-    for word in query.split():
+    for word in query.split()[:MAX_WORDS]:
         allowed = typos(word)
         clauses.append(f"+({word}* {word}~{allowed})" if allowed else f"+{word}*")
     return " ".join(clauses) or None
@@ -217,7 +225,7 @@ _LEGAL_FORMS = sorted(
 _LEGAL_FORM = re.compile(r"(?:^| )(?:" + "|".join(map(re.escape, _LEGAL_FORMS)) + r")(?= |$)")
 
 
-def legal_form_key(name: str) -> str:
+def legal_form_key(name: str, *, spelt_out: bool = True) -> str:
     """A name folded without its legal form (AB, HB, ideell förening, Stiftelsen, GmbH, …).
 
     >>> legal_form_key("CHALMERS TEKNISKA HOEGSKOLA AB")
@@ -225,7 +233,7 @@ def legal_form_key(name: str) -> str:
     >>> legal_form_key("Stiftelsen Allmänna Barnhuset"), legal_form_key("Coompanion ek. för.")
     ('allmanna barnhuset', 'coompanion')
     """
-    return " ".join(_LEGAL_FORM.sub(" ", fold(name)).split())
+    return " ".join(_LEGAL_FORM.sub(" ", fold(name, spelt_out=spelt_out)).split())
 
 
 class SearchIndex:
@@ -295,7 +303,7 @@ class SearchIndex:
 
     def ranked(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """(record positions, their tiers), best first."""
-        words = query.split()
+        words = query.split()[:MAX_WORDS]
         if not words:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int8)
         every_word, near_every_word = self._all_words(words)

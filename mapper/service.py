@@ -352,7 +352,8 @@ class MapperService:
             found = self.store.find(CollaborationFilter(q=text), limit=limit).items
             return [(c.id, c.name) for c in found]
         kept = self.store.merges().get(error.id)
-        found = ([self.store.get_actor(kept)] if kept else []) + [
+        found = self.store.get_actors([kept]) if kept else []
+        found += [
             actor
             for actor in self.store.find(ActorFilter(q=text), limit=limit).items
             if actor.id != kept
@@ -364,10 +365,11 @@ class MapperService:
         (mapper.duplicates); for a steward to review, then `merge`."""
         if not 0 < min_score <= 1:
             raise InvalidParameter("min_score", f"{min_score} is outside the allowed range 0..1")
-        return self._cached(
-            ("duplicates", min_score),
-            lambda: find_duplicates(self.store.find(ActorFilter()).items, min_score=min_score),
+        every = self._cached(  # once per store generation, whatever the minimum asked for
+            ("duplicates",),
+            lambda: find_duplicates(self.store.find(ActorFilter()).items, min_score=0.01),
         )
+        return [pair for pair in every if pair.score >= min_score]
 
     def duplicates_csv(self, *, min_score: float = 0.5) -> str:
         """`duplicates` as CSV, spreadsheet-safe: a merge file for `merge_file` once reviewed."""
@@ -397,12 +399,12 @@ class MapperService:
                 raise InvalidParameter("merge", f"nothing to merge into {kept!r}")
         return self.store.merge({kept: list(merged) for kept, merged in merges.items()})
 
-    @staticmethod
-    def merge_file(path: Path) -> dict[str, list[str]]:
+    def merge_file(self, path: Path) -> dict[str, list[str]]:
         """The merges a CSV file asks for: its `keep` and `merge` columns, one pair a row (the
         other columns, as `mapper duplicates --csv` writes them, are left alone). A pair whose
         kept actor is merged by an earlier row goes to the actor that one is kept in. Raises
-        SeedFileError naming the file, line and column."""
+        SeedFileError naming the file, line and column (a cell that is not an actor id, or the
+        id of no actor in the store)."""
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
@@ -425,16 +427,26 @@ class MapperService:
                 actor_id = into[actor_id]
             return actor_id
 
-        for row in reader:
-            ends = []
-            for column in ("keep", "merge"):
-                value = (row.get(column) or "").strip()
+        rows: list[tuple[int, str, str]] = []
+        try:
+            for row in reader:
+                cells = [(row.get(column) or "").strip() for column in ("keep", "merge")]
+                rows.append((reader.line_num, *cells))
+        except csv.Error as error:
+            raise SeedFileError(str(path), reader.line_num, None, f"not CSV: {error}") from None
+        stored = {a.id for a in self.store.get_actors({i for _, *ids in rows for i in ids})}
+        for line, *ids in rows:
+            for column, value in zip(("keep", "merge"), ids, strict=True):
                 if not value:
                     raise SeedFileError(
-                        str(path), reader.line_num, column, "is empty: an actor id is expected"
+                        str(path), line, column, "is empty: an actor id is expected"
                     )
-                ends.append(root(value))
-            keep, merge = ends
+                if value not in stored:
+                    shown = value if len(value) <= 60 else value[:60] + "…"
+                    raise SeedFileError(
+                        str(path), line, column, f"{shown!r} is not the id of an actor in the store"
+                    )
+            keep, merge = (root(value) for value in ids)
             if keep != merge:
                 into[merge] = keep
         merges: dict[str, list[str]] = {}

@@ -330,16 +330,21 @@ def test_merge_refuses_what_is_not_one_merge(store):
         service.merge({"x1": ["x1"]})
 
 
-def test_a_merge_file_chains_pairs(tmp_path):
+def test_a_merge_file_chains_pairs_and_names_bad_cells(store, tmp_path):
+    service = MapperService(store)
+    store.apply(Batch(actors=[_actor(i, i.upper()) for i in "abcd"]))
     path = tmp_path / "pairs.csv"
     path.write_text("keep,merge,score\na,b,0.9\nb,c,0.8\nd,a,0.7\n", encoding="utf-8")
-    assert MapperService.merge_file(path) == {"d": ["b", "c", "a"]}
-    path.write_text("keep,other\na,b\n", encoding="utf-8")
-    with pytest.raises(SeedFileError, match="lacks merge"):
-        MapperService.merge_file(path)
-    path.write_text("keep,merge\na,\n", encoding="utf-8")
-    with pytest.raises(SeedFileError, match=r"pairs.csv:2: merge: is empty"):
-        MapperService.merge_file(path)
+    assert service.merge_file(path) == {"d": ["b", "c", "a"]}
+    for text, message in [
+        ("keep,other\na,b\n", r"pairs.csv:1: the header lacks merge"),
+        ("keep,merge\na,\n", r"pairs.csv:2: merge: is empty"),
+        ("keep,merge\na,b\nzz,a\n", r"pairs.csv:3: keep: 'zz' is not the id of an actor"),
+        ('keep,merge\na,"' + "x" * 200_000 + '"\n', r"pairs.csv:\d+: not CSV: field larger"),
+    ]:
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(SeedFileError, match=message):
+            service.merge_file(path)
 
 
 def test_the_cli_writes_a_merge_file_and_merges_it(tmp_path):
@@ -385,3 +390,76 @@ def test_an_old_store_is_refolded(tmp_path):
         connection.execute("DELETE FROM meta WHERE key = 'search_version'")
     with EmbeddedStore(path) as store:
         assert _ids(store, "göteborg") == ["gu"]
+
+
+def test_a_kept_actor_no_dataset_holds_survives_a_replace_and_its_merges_go_with_it(store):
+    hand = _actor("a", "Alfa universitet")
+    store.apply(Batch(actors=[hand]))  # made by hand: no dataset
+    store.apply(Batch(actors=[_actor("b", "ALFA UNIVERSITET")]), dataset="source")
+    store.merge({"a": ["b"]})
+    report = store.apply(Batch(actors=[_actor("c", "C")]), dataset="source", replace=True)
+    assert report.actors.removed == []
+    assert store.get_actor("a").aliases == () and store.merges() == {"b": "a"}
+    store.remove("actor", "a")
+    assert store.merges() == {}  # the merges into a removed actor go with it
+    store.apply(Batch(actors=[_actor("b", "ALFA UNIVERSITET")]), dataset="source")
+    assert store.get_actor("b").name == "ALFA UNIVERSITET"
+
+
+def test_a_relation_two_datasets_load_stays_in_both(store):
+    link = Relation(type="COLLABORATES_WITH", source="a", target="b")
+    actors = [_actor("a", "A"), _actor("b", "B")]
+    store.apply(Batch(actors=actors, relations=[link]), dataset="one")
+    other = link.model_copy(update={"sources": (Source(url="https://b.se"),)})
+    store.apply(Batch(actors=actors, relations=[other]), dataset="two")  # changes the record
+    assert {d.name: d.relations for d in store.datasets()} == {"one": 1, "two": 1}
+    store.apply(Batch(actors=actors), dataset="two", replace=True)
+    assert [r.key for r in store.relations("a")] == [link.key]  # "one" still holds it
+
+
+def test_a_merge_of_several_groups_reports_them_all(store):
+    store.apply(Batch(actors=[_actor(i, i.upper()) for i in "abde"]))
+    report = store.merge({"a": ["b"], "d": ["e"]})
+    assert report.actors.removed == ["b", "e"]
+    assert (report.actors.updated, store.counts().actors) == (2, 2)
+
+
+def test_a_long_query_is_answered(store):
+    store.apply(Batch(actors=NAMES))
+    words = " ".join(["universitet", "umea", "chalmers", "kommun"] * 10)
+    page = store.find(ActorFilter(q=words[:200]))
+    assert page.total == 0
+    assert _ids(store, "umea universitet " + "x" * 150) == []
+
+
+def test_the_english_name_a_merge_fills_is_not_also_an_alias(store):
+    store.apply(Batch(actors=[_actor("a", "Alfa"), _actor("b", "ALFA", name_en="Alpha")]))
+    store.merge({"a": ["b"]})
+    kept = store.get_actor("a")
+    assert (kept.name_en, kept.aliases) == ("Alpha", ())
+
+
+def test_spelt_out_letters_make_duplicates_only_beside_a_marked_name():
+    found = find_duplicates(
+        [
+            _actor("m1", "Michael AB"),
+            _actor("m2", "Michal AB"),
+            _actor("g1", "Göteborgs universitet"),
+            _actor("g2", "GOETEBORGS UNIVERSITET"),
+        ]
+    )
+    assert [(d.keep, d.merge) for d in found] == [("g1", "g2")]
+
+
+@pytest.mark.neo4j
+def test_an_old_neo4j_database_is_refolded(neo4j_store):
+    neo4j_store.apply(Batch(actors=NAMES))
+    neo4j_store._write(
+        lambda tx: tx.run(
+            "MATCH (a:Actor) SET a.search = 'stale', a.search_terms = ['stale'] "
+            "WITH count(a) AS n MATCH (m:MapperMeta) REMOVE m.search_version"
+        ).consume()
+    )
+    assert _ids(neo4j_store, "göteborg") == []
+    neo4j_store._schema_ready = False  # as a new process would find it
+    assert _ids(neo4j_store, "göteborg") == ["gu"]

@@ -306,7 +306,10 @@ class EmbeddedStore:
                 f"version {SCHEMA_VERSION}"
             )
         if meta.get("search_version") != SEARCH_VERSION:
-            self._refold()
+            try:
+                self._refold()
+            except (sqlite3.DatabaseError, pydantic.ValidationError) as error:
+                raise self._corrupt(error) from None
 
     def _refold(self) -> None:
         """Store every actor's search terms as this version of `mapper.search` folds them."""
@@ -524,9 +527,13 @@ class EmbeddedStore:
                 "AND key IN (SELECT value FROM json_each(?))",  # few: a scan is fine
                 (kind, found),
             )
-        report.actors.removed = sorted(ids["actor"])
-        report.collaborations.removed = sorted(ids["collaboration"])
-        report.relations.removed = ids["relation"]
+        connection.execute(  # an actor's merges go with it: a later load makes it anew
+            "DELETE FROM merges WHERE kept IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids["actor"]),),
+        )
+        for part, kind in ((report.actors, "actor"), (report.collaborations, "collaboration")):
+            part.removed = sorted({*part.removed, *ids[kind]})
+        report.relations.removed = sorted({*report.relations.removed, *ids["relation"]})
 
     @staticmethod
     def _referencing(
@@ -566,7 +573,8 @@ class EmbeddedStore:
         merges = {merged: kept for merged, kept, _ in rows}
         own = {actor.id for actor in batch.actors}
         kept = {actor.id: actor for actor in self._actors(connection, set(merges.values()) - own)}
-        merged = {i: Actor.model_validate_json(record) for i, _, record in rows}
+        merges = {i: into for i, into in merges.items() if into in kept or into in own}
+        merged = {i: Actor.model_validate_json(r) for i, _, r in rows if i in merges}
         resolved, updated = resolve_merges(batch, merges, kept, merged)
         connection.executemany(
             "UPDATE merges SET record = ? WHERE id = ?",
@@ -620,12 +628,22 @@ class EmbeddedStore:
         self._remove(connection, [("actor", i) for i in merged_ids], report)
         self._write_actors(connection, [plan.actor], report.actors)
         self._write_relations(connection, plan.relations, report.relations)
+        # The kept actor joins the merged ones' datasets only if a dataset holds it already:
+        # one that none holds (made by hand) is never removed by replacing a dataset.
+        kept_held = any(
+            connection.execute(
+                "SELECT 1 FROM memberships WHERE dataset = ? AND kind = 'actor' AND key = ?",
+                (dataset, kept_id),
+            ).fetchone()
+            for (dataset,) in connection.execute("SELECT name FROM datasets").fetchall()
+        )
         connection.executemany(
             "INSERT OR IGNORE INTO memberships VALUES (?, ?, ?)",
             [
                 (dataset, kind, kept_id if kind == "actor" else plan.keys[key])
                 for dataset, kind, key in held
-                if kind == "actor" or plan.keys[key] is not None
+                if (kind == "actor" and kept_held)
+                or (kind == "relation" and plan.keys[key] is not None)
             ],
         )
         connection.execute(
@@ -657,7 +675,6 @@ class EmbeddedStore:
             if connection.execute(query, (record_id,)).fetchone() is None:
                 raise missing(record_id)
             self._remove(connection, [(record_type, record_id)], report)
-            connection.execute("DELETE FROM merges WHERE kept = ?", (record_id,))
         return report
 
     @_damaged

@@ -49,7 +49,14 @@ from mapper.model import (
     TypeReport,
     year_of,
 )
-from mapper.search import SEARCH_VERSION, fold, lucene_query, record_terms, terms
+from mapper.search import (
+    MAX_WORDS,
+    SEARCH_VERSION,
+    fold,
+    lucene_query,
+    record_terms,
+    terms,
+)
 from mapper.stores.base import Counts, DatasetInfo, Page
 from mapper.stores.common import (
     SnapshotCache,
@@ -285,28 +292,31 @@ class Neo4jStore:
             session.run("MERGE (m:MapperMeta {name: 'mapper'}) ON CREATE SET m.generation = 0")
             version = session.run("MATCH (m:MapperMeta) RETURN m.search_version").single()[0]
             if version != SEARCH_VERSION:
-                session.execute_write(self._refold)
+                self._refold(session)
         self._schema_ready = True
 
     @staticmethod
-    def _refold(tx: ManagedTransaction) -> None:
-        """Store every record's search properties as this version of `mapper.search` folds."""
+    def _refold(session: Any) -> None:
+        """Store every record's search properties as this version of `mapper.search` folds
+        them, CHUNK records a transaction (a large database would not fit in one); the version
+        is set last, so an interrupted refold starts again."""
         for label, model in (("Actor", Actor), ("Collaboration", Collaboration)):
-            records = tx.run(f"MATCH (n:{label}) RETURN n.record").value()  # a closed set
-            rows = []
-            for record in map(model.model_validate_json, records):
-                found = (
-                    record_terms(record)
-                    if isinstance(record, Actor)
-                    else terms([record.name, record.name_en, record.id])
-                )
-                rows.append({"id": record.id, "props": _search_props(found)})
-            for chunk in _chunks(rows):
-                tx.run(
-                    f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) SET n += row.props",
-                    rows=chunk,
-                ).consume()
-        tx.run("MATCH (m:MapperMeta) SET m.search_version = $v", v=SEARCH_VERSION).consume()
+            ids = session.run(f"MATCH (n:{label}) RETURN n.id ORDER BY n.id").value()  # closed set
+            for chunk in _chunks(ids):
+                records = session.run(
+                    f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.record", ids=chunk
+                ).value()
+                rows = []
+                for record in map(model.model_validate_json, records):
+                    found = (
+                        record_terms(record)
+                        if isinstance(record, Actor)
+                        else terms([record.name, record.name_en, record.id])
+                    )
+                    rows.append({"id": record.id, "props": _search_props(found)})
+                query = f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) SET n += row.props"
+                session.execute_write(lambda tx, q=query, r=rows: tx.run(q, rows=r).consume())
+        session.run("MATCH (m:MapperMeta) SET m.search_version = $v", v=SEARCH_VERSION).consume()
 
     def _write(self, work: Callable[..., _T], *args: Any) -> _T:
         """Run `work(tx, *args)` in one managed write transaction that bumps the generation."""
@@ -497,9 +507,12 @@ class Neo4jStore:
             "MATCH (n) WHERE (n:Actor OR n:Collaboration) AND n.id IN $ids DETACH DELETE n",
             ids=ends,
         ).consume()
-        report.actors.removed = sorted(ids["actor"])
-        report.collaborations.removed = sorted(ids["collaboration"])
-        report.relations.removed = ids["relation"]
+        tx.run(  # an actor's merges go with it: a later load makes it anew
+            "MATCH (m:MapperMerge) WHERE m.kept IN $ids DELETE m", ids=ids["actor"]
+        ).consume()
+        for part, kind in ((report.actors, "actor"), (report.collaborations, "collaboration")):
+            part.removed = sorted({*part.removed, *ids[kind]})
+        report.relations.removed = sorted({*report.relations.removed, *ids["relation"]})
 
     @staticmethod
     def _referencing(tx: ManagedTransaction, records: list[tuple[str, str]]) -> list[list[str]]:
@@ -533,7 +546,8 @@ class Neo4jStore:
         merges = {merged: kept for merged, kept, _ in rows}
         own = {actor.id for actor in batch.actors}
         kept = {a.id: a for a in self._actors(tx, sorted(set(merges.values()) - own))}
-        merged = {i: Actor.model_validate_json(record) for i, _, record in rows}
+        merges = {i: into for i, into in merges.items() if into in kept or into in own}
+        merged = {i: Actor.model_validate_json(r) for i, _, r in rows if i in merges}
         resolved, updated = resolve_merges(batch, merges, kept, merged)
         tx.run(
             "UNWIND $rows AS row MATCH (m:MapperMerge {id: row.id}) SET m.record = row.record",
@@ -595,7 +609,12 @@ class Neo4jStore:
         ).single()[0]
         self._write_relations(tx, plan.relations, report.relations, set(collaborations))
         memberships: dict[str, set[tuple[str, str]]] = {}
-        for dataset in held:
+        # The kept actor joins the merged ones' datasets only if a dataset holds it already:
+        # one that none holds (made by hand) is never removed by replacing a dataset.
+        kept_held = tx.run(
+            "MATCH (a:Actor {id: $id}) RETURN size(coalesce(a.datasets, [])) > 0", id=kept_id
+        ).single()[0]
+        for dataset in held if kept_held else ():
             memberships.setdefault(dataset, set()).add(("actor", kept_id))
         for relation, datasets in found:
             new_key = plan.keys[relation.key]
@@ -634,7 +653,6 @@ class Neo4jStore:
                 raise missing(record_id)
             report = ApplyReport()
             self._remove(tx, [(record_type, record_id)], report)
-            tx.run("MATCH (m:MapperMerge {kept: $id}) DELETE m", id=record_id).consume()
             return report
 
         return self._write(work)
@@ -826,7 +844,7 @@ class Neo4jStore:
                     f"""
                     UNWIND $rows AS row
                     MATCH ()-[r:{name} {{key: row.key}}]->()
-                    SET r = row.props
+                    SET r += row.props
                     """,
                     rows=chunk,
                 ).consume()
@@ -909,7 +927,7 @@ class Neo4jStore:
             return Page([], 0)
         clause, params = conditions(replace(filters, q=None), _WHERE[type(filters)])
         params |= {"index": _SEARCHES[type(filters)], "lucene": lucene, "query": query}
-        params |= {"words": query.split(), "offset": offset, "limit": limit}
+        params |= {"words": query.split()[:MAX_WORDS], "offset": offset, "limit": limit}
         found = (
             f"CALL db.index.fulltext.queryNodes($index, $lucene) YIELD node AS n WITH n {clause}"
         )
