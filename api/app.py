@@ -15,7 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import (
     get_redoc_html,
@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.deps import known_parameters
 from api.errors import ERROR_RESPONSES, error_body
 from api.security import APISettings, RequestRefused
 from mapper import __version__
@@ -61,6 +62,24 @@ Every error has the shape `{"error": {"status", "type", "message", "parameter"?}
 Reads are public. Writes (`POST /load`) need `Authorization: Bearer <token>` matching the
 server's MAPPER_API_TOKEN; without one configured they are disabled (403). See docs/security.md.
 """
+
+
+_TAGS = [
+    {
+        "name": "records",
+        "description": "Actors, collaborations and the relations between them, as stored; "
+        "sectors, datasets and likely duplicates",
+    },
+    {
+        "name": "analysis",
+        "description": "The actor graph across sectors: mixing, gaps against a null model, "
+        "brokers, funding flows, paths, connections and partner suggestions "
+        "(definitions: docs/analysis.md)",
+    },
+    {"name": "maps", "description": "The actor map and the gap map, as self-contained HTML pages"},
+    {"name": "admin", "description": "Writes: seed files loaded over HTTP, behind the API token"},
+    {"name": "meta", "description": "The store in use and whether it answers"},
+]
 
 
 def _error(status: int, kind: str, message: str, **extra: Any) -> JSONResponse:
@@ -156,9 +175,11 @@ def create_app(service: MapperService, settings: APISettings | None = None) -> F
         title="Ecosystem mapper",
         version=__version__,
         description=_DESCRIPTION,
+        openapi_tags=_TAGS,
         responses=ERROR_RESPONSES,
         docs_url=None,  # served by _install_docs from vendored files, not from a CDN
         redoc_url=None,
+        dependencies=[Depends(known_parameters)],
     )
     app.state.service = service
     app.state.api_settings = settings or APISettings()

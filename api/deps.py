@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import inspect
 import io
 import json
@@ -14,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
+from mapper.errors import InvalidParameter
 from mapper.filters import options
 from mapper.service import ActorFilter, CollaborationFilter, MapperService, Scope
 
@@ -28,7 +30,52 @@ __all__ = [
     "ServiceDep",
     "csv_response",
     "filter_dependency",
+    "known_parameters",
 ]
+
+
+def known_parameters(request: Request) -> None:
+    """Refuse a query parameter the route does not take (a 422 naming it, with the nearest
+    one it takes and all of them): `/actors?sectr=public` would otherwise answer as if no
+    filter were given. Every route gets this as an app-wide dependency."""
+    route = request.scope.get("route")
+    if route is None or not request.query_params:
+        return
+    taken = _taken(route)
+    unknown = sorted(set(request.query_params) - taken)
+    if not unknown:
+        return
+    hints = []
+    for name in unknown[:5]:
+        near = difflib.get_close_matches(name[:100], sorted(taken), n=1, cutoff=0.6)
+        shown = name if len(name) <= 40 else name[:40] + "…"
+        hints.append(f"{shown!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+    if len(unknown) > 5:
+        hints.append(f"and {len(unknown) - 5} more")
+    takes = ", ".join(sorted(taken)) if taken else "no query parameters"
+    raise InvalidParameter(
+        unknown[0][:40],
+        f"{request.url.path} does not take the query parameter(s) {', '.join(hints)}; "
+        f"it takes {takes}",
+    )
+
+
+_TAKEN: dict[int, frozenset[str]] = {}
+
+
+def _taken(route: Any) -> frozenset[str]:
+    """The query parameters a route takes, its dependencies' included (computed once)."""
+    key = id(route)
+    if key not in _TAKEN:
+        names: set[str] = set()
+        pending = [getattr(route, "dependant", None)]
+        while pending:
+            dependant = pending.pop()
+            if dependant is not None:
+                names.update(field.alias for field in dependant.query_params)
+                pending.extend(dependant.dependencies)
+        _TAKEN[key] = frozenset(names)
+    return _TAKEN[key]
 
 
 def _service(request: Request) -> MapperService:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 __all__ = ["ERROR_RESPONSES", "ErrorDetail", "ErrorOut", "Suggestion", "error_body"]
 
@@ -15,24 +15,30 @@ __all__ = ["ERROR_RESPONSES", "ErrorDetail", "ErrorOut", "Suggestion", "error_bo
 class Suggestion(BaseModel):
     """A record a missing id most likely meant."""
 
-    id: str
-    name: str
+    id: str = Field(description="Its id")
+    name: str = Field(description="Its name")
 
 
 class ErrorDetail(BaseModel):
-    status: int
-    type: str
-    message: str
-    parameter: str | None = None
-    id: str | None = None
-    suggestions: list[Suggestion] | None = None
-    problems: list[dict[str, Any]] | None = None
+    status: int = Field(description="The HTTP status code, repeated (400-599)")
+    type: str = Field(description="The kind of error, e.g. `ActorNotFound`, `InvalidParameter`")
+    message: str = Field(description="What went wrong and what was expected, in English")
+    parameter: str | None = Field(None, description="422: the parameter that is invalid")
+    id: str | None = Field(None, description="404: the id that was not found")
+    suggestions: list[Suggestion] | None = Field(
+        None, description="404: the records the id most likely meant"
+    )
+    problems: list[dict[str, Any]] | None = Field(
+        None,
+        description="422: every problem; of a parameter {parameter, in, message}, of a seed "
+        "file {file, line, field, problem, message}",
+    )
 
 
 class ErrorOut(BaseModel):
     """The one error shape of every endpoint."""
 
-    error: ErrorDetail
+    error: ErrorDetail = Field(description="The error")
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -274,9 +274,13 @@ class _Record(BaseModel):
 class Source(_Record):
     """Where a fact comes from: a document and the sentence in it, or a public URL."""
 
-    document: str | None = None
-    quote: str | None = None
-    url: str | None = None
+    document: str | None = Field(
+        None, description="File name of the document, in the documents/ folder of the seed files"
+    )
+    quote: str | None = Field(
+        None, description="The sentence of the document that states the fact, verbatim"
+    )
+    url: str | None = Field(None, description="A public http(s) URL that states the fact")
 
     _blank = field_validator("document", "quote", "url", mode="before")(_blank_to_none)
 
@@ -294,20 +298,33 @@ class Source(_Record):
 class Actor(_Record):
     """An organisation, government department, funder or network."""
 
-    id: Slug
-    name: Text
-    name_en: str | None = None
-    kinds: tuple[ActorKind, ...] = (ActorKind.ORGANISATION,)
-    sector: Sector
-    subsector: str | None = None
-    region: str | None = None
-    country: str | None = None
-    url: str | None = None
-    aliases: tuple[str, ...] = ()
-    description: str | None = None
-    data: dict[str, Any] = Field(default_factory=dict)
-    external_ids: dict[ExternalScheme, ExternalId] = Field(default_factory=dict)
-    sources: tuple[Source, ...] = ()
+    id: Slug = Field(description="Lowercase slug, unique among actors, e.g. `region-skane`")
+    name: Text = Field(description="Name as the actor writes it, usually Swedish")
+    name_en: str | None = Field(None, description="English name")
+    kinds: tuple[ActorKind, ...] = Field(
+        (ActorKind.ORGANISATION,), description="What the actor is; one or more, distinct"
+    )
+    sector: Sector = Field(description="Public, private, civil society, academia or unknown")
+    subsector: str | None = Field(
+        None, description="A finer category within the sector, e.g. `agency`, `municipality`"
+    )
+    region: str | None = Field(
+        None, description="Swedish county (län) the actor is located in, e.g. `Skåne län`"
+    )
+    country: str | None = Field(
+        None, description="ISO 3166-1 alpha-2 country code, e.g. `SE`; `SE` when a region is set"
+    )
+    url: str | None = Field(None, description="The actor's website")
+    aliases: tuple[str, ...] = Field((), description="Other names the actor goes by")
+    description: str | None = Field(None, description="A sentence or two about the actor")
+    data: dict[str, Any] = Field(
+        default_factory=dict, description="Further attributes from the seed file, as given"
+    )
+    external_ids: dict[ExternalScheme, ExternalId] = Field(
+        default_factory=dict,
+        description="Ids in other registers by scheme: `pic` (EU), `vat`, `orgnr` (Swedish), ...",
+    )
+    sources: tuple[Source, ...] = Field((), description="Where the facts about it come from")
 
     _blank = field_validator(
         "name", "name_en", "subsector", "region", "country", "url", "description", mode="before"
@@ -360,16 +377,20 @@ class Actor(_Record):
 class Collaboration(_Record):
     """A project, partnership, event, programme, network or policy that actors take part in."""
 
-    id: Slug
-    name: Text
-    name_en: str | None = None
-    kind: CollaborationKind
-    start: str | None = None
-    end: str | None = None
-    region: str | None = None
-    description: str | None = None
-    data: dict[str, Any] = Field(default_factory=dict)
-    sources: tuple[Source, ...] = ()
+    id: Slug = Field(description="Lowercase slug, unique among collaborations")
+    name: Text = Field(description="Name as its organisers write it, usually Swedish")
+    name_en: str | None = Field(None, description="English name")
+    kind: CollaborationKind = Field(description="Project, partnership, event, programme, ...")
+    start: str | None = Field(None, description="First year or day: `YYYY` or `YYYY-MM-DD`")
+    end: str | None = Field(
+        None, description="Last year or day: `YYYY` or `YYYY-MM-DD`, not before start"
+    )
+    region: str | None = Field(None, description="Swedish county (län) where it takes place")
+    description: str | None = Field(None, description="A sentence or two about it")
+    data: dict[str, Any] = Field(
+        default_factory=dict, description="Further attributes from the seed file, as given"
+    )
+    sources: tuple[Source, ...] = Field((), description="Where the facts about it come from")
 
     _blank = field_validator("name", "name_en", "region", "description", mode="before")(
         _blank_to_none
@@ -404,18 +425,30 @@ class Relation(_Record):
     money is for (a funder that pays each partner of a project its share).
     """
 
-    type: RelationType
-    source: Slug
-    target: Slug
-    collaboration: Slug | None = None
-    role: Role | None = None
-    amount: Annotated[float, Field(ge=0)] | None = None
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
-    year: Annotated[int, Field(ge=1800, le=2200)] | None = None
-    start: str | None = None
-    end: str | None = None
-    description: str | None = None
-    sources: tuple[Source, ...] = ()
+    type: RelationType = Field(description="What the link is, e.g. `PARTICIPATES_IN`, `FUNDS`")
+    source: Slug = Field(description="Id of the actor the relation goes from")
+    target: Slug = Field(description="Id of the actor or collaboration it goes to")
+    collaboration: Slug | None = Field(
+        None, description="FUNDS between two actors only: the collaboration the money is for"
+    )
+    role: Role | None = Field(
+        None, description="PARTICIPATES_IN only: the part taken, `participant` unless given"
+    )
+    amount: Annotated[float, Field(ge=0)] | None = Field(
+        None, description="FUNDS only: the sum of money, in `currency` (>= 0)"
+    )
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = Field(
+        None, description="FUNDS only: ISO 4217 code of the amount, `SEK` unless given"
+    )
+    year: Annotated[int, Field(ge=1800, le=2200)] | None = Field(
+        None, description="The one year it refers to, e.g. of a grant (year, 1800-2200)"
+    )
+    start: str | None = Field(None, description="First year or day: `YYYY` or `YYYY-MM-DD`")
+    end: str | None = Field(
+        None, description="Last year or day: `YYYY` or `YYYY-MM-DD`, not before start"
+    )
+    description: str | None = Field(None, description="A sentence about the relation")
+    sources: tuple[Source, ...] = Field((), description="Where the facts about it come from")
 
     _blank = field_validator("description", "currency", "role", mode="before")(_blank_to_none)
     _dates = field_validator("start", "end", mode="before")(_check_date)
@@ -508,11 +541,14 @@ class AnalysisRows:
 
 
 class TypeReport(BaseModel):
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: list[str] = Field(default_factory=list)
-    """Ids (relation keys) removed: by a replace, or with a removed actor or collaboration."""
+    created: int = Field(0, description="Records that were new (count)")
+    updated: int = Field(0, description="Records that existed and changed (count)")
+    unchanged: int = Field(0, description="Records that existed as given (count)")
+    removed: list[str] = Field(
+        default_factory=list,
+        description="Ids (relation keys) removed: by a replace, or with a removed actor or "
+        "collaboration",
+    )
 
 
 class ApplyReport(BaseModel):

@@ -177,5 +177,8 @@ def test_a_10_kb_id_or_query_is_a_404_or_422_never_a_500(store, path):
         assert set(response.json()) == {"error"}
 
 
-def test_a_10_kb_unknown_parameter_is_ignored(client):
-    assert client.get(f"/actors?unknown={LONG}").status_code == 200
+def test_a_10_kb_unknown_parameter_is_refused_in_a_short_answer(client):
+    for path in (f"/actors?unknown={LONG}", f"/actors?{LONG}=1"):
+        response = client.get(path)
+        assert response.status_code == 422
+        assert len(response.content) < 2_000

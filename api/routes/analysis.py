@@ -6,9 +6,9 @@ shared_collaborations); tabular answers also come as CSV with `?format=csv`.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api.deps import Format, FormatQuery, ScopeDep, ServiceDep, csv_response
 from mapper.model import Sector
@@ -19,16 +19,309 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["analysis"])
 
-_ActorId = Annotated[str, Query(max_length=200, description="An actor id, e.g. `vinnova`")]
-
-
 _GAP_CSV_COLUMNS = ["sector_a", "sector_b", *(f for f in GapPair.model_fields if f != "sectors")]
 
 
 _CSV = {"description": "The same table as CSV", "content": {"text/csv": {}}}
 
+# The API reference's example answers: GET requests on the seed data, run with TestClient over
+# MapperService(EmbeddedStore(":memory:")).load([Path("seed_data")]), lists trimmed to an item
+# or two and numbers rounded to four decimals.
+_EXAMPLES: dict[str, tuple[str, Any]] = {
+    "read_mixing": (
+        "/analysis/mixing",
+        {
+            "sectors": ["public", "private", "civil_society", "academia"],
+            "actors": {"public": 14, "private": 2, "civil_society": 9, "academia": 7},
+            "links": {
+                "public": {"public": 26, "private": 8, "civil_society": 29, "academia": 10},
+                "private": {"public": 8, "private": 1, "civil_society": 10, "academia": 4},
+                "civil_society": {"public": 29, "private": 10, "civil_society": 11, "academia": 11},
+                "academia": {"public": 10, "private": 4, "civil_society": 11, "academia": 21},
+            },
+            "weights": {
+                "public": {"public": 38.0, "private": 8.0, "civil_society": 30.0, "academia": 10.0},
+                "private": {"public": 8.0, "private": 1.0, "civil_society": 11.0, "academia": 4.0},
+                "civil_society": {
+                    "public": 30.0,
+                    "private": 11.0,
+                    "civil_society": 11.0,
+                    "academia": 11.0,
+                },
+                "academia": {
+                    "public": 10.0,
+                    "private": 4.0,
+                    "civil_society": 11.0,
+                    "academia": 23.0,
+                },
+            },
+            "density": {
+                "public": {
+                    "public": 0.2857,
+                    "private": 0.2857,
+                    "civil_society": 0.2302,
+                    "academia": 0.102,
+                },
+                "private": {
+                    "public": 0.2857,
+                    "private": 1.0,
+                    "civil_society": 0.5556,
+                    "academia": 0.2857,
+                },
+                "civil_society": {
+                    "public": 0.2302,
+                    "private": 0.5556,
+                    "civil_society": 0.3056,
+                    "academia": 0.1746,
+                },
+                "academia": {
+                    "public": 0.102,
+                    "private": 0.2857,
+                    "civil_society": 0.1746,
+                    "academia": 1.0,
+                },
+            },
+            "ei_index": {
+                "public": 0.2877,
+                "private": 0.913,
+                "civil_society": 0.6393,
+                "academia": 0.087,
+            },
+            "ei_index_overall": 0.0992,
+            "unknown_sector_actors": 0,
+        },
+    ),
+    "read_gaps": (
+        "/analysis/gaps",
+        {
+            "pairs": [
+                {
+                    "sectors": ["public", "academia"],
+                    "observed": 10,
+                    "expected": 26.2401,
+                    "ratio": 0.3811,
+                    "z": -3.9631,
+                    "null_low": 16.975,
+                    "null_high": 32.0,
+                    "p_value": 0.003,
+                    "p_value_more": 1.0,
+                    "p_adjusted": 0.03,
+                    "gap": True,
+                    "expected_configuration": 25.3168,
+                },
+                {
+                    "sectors": ["civil_society", "academia"],
+                    "observed": 11,
+                    "expected": 13.5258,
+                    "ratio": 0.8133,
+                    "z": -1.6398,
+                    "null_low": 11.0,
+                    "null_high": 17.0,
+                    "p_value": 0.0939,
+                    "p_value_more": 0.984,
+                    "p_adjusted": 0.4695,
+                    "gap": False,
+                    "expected_configuration": 18.4122,
+                },
+            ],
+            "actors": 32,
+            "unknown_sector_actors": 0,
+            "links": 131,
+            "isolated_actors": [
+                "europeiska-kommissionen",
+                "forenta-nationerna",
+                "world-economic-forum",
+            ],
+            "sectors_without_cross_links": [],
+            "parameters": {
+                "permutations": 1000,
+                "seed": 0,
+                "bins": 10,
+                "ratio_threshold": 0.5,
+                "alpha": 0.05,
+            },
+        },
+    ),
+    "read_brokers": (
+        "/analysis/brokers?top=2",
+        {
+            "brokers": [
+                {
+                    "actor": "msi",
+                    "name": "Mötesplats för Social Innovation",
+                    "sector": "academia",
+                    "cross_sector_betweenness": 0.2829,
+                    "betweenness": 0.2146,
+                    "brokerage": {
+                        "coordinator": 0,
+                        "itinerant": 10,
+                        "representative_gatekeeper": 73,
+                        "liaison": 21,
+                        "total": 104,
+                    },
+                },
+                {
+                    "actor": "regeringen",
+                    "name": "Regeringen",
+                    "sector": "public",
+                    "cross_sector_betweenness": 0.1632,
+                    "betweenness": 0.1501,
+                    "brokerage": {
+                        "coordinator": 17,
+                        "itinerant": 0,
+                        "representative_gatekeeper": 44,
+                        "liaison": 0,
+                        "total": 61,
+                    },
+                },
+            ],
+            "exact": True,
+            "sources": 32,
+            "actors": 32,
+            "unknown_sector_actors": 0,
+        },
+    ),
+    "read_funding": (
+        "/analysis/funding",
+        {
+            "flows": [
+                {
+                    "funder_sector": "public",
+                    "recipient_sector": "collaboration",
+                    "year": "2018",
+                    "currency": "SEK",
+                    "amount": 270000000.0,
+                    "count": 2,
+                }
+            ],
+            "funders": [
+                {
+                    "funder": "regeringen",
+                    "name": "Regeringen",
+                    "sector": "public",
+                    "totals": {"SEK": {"amount": 270000000.0, "count": 2}},
+                }
+            ],
+            "totals": {"SEK": {"amount": 270000000.0, "count": 2}},
+        },
+    ),
+    "read_paths": (
+        "/paths?source=vinnova&target=msi&k=1",
+        {
+            "source": "vinnova",
+            "target": "msi",
+            "paths": [
+                [
+                    {"actor": "vinnova", "name": "Vinnova", "sector": "public", "via": None},
+                    {
+                        "actor": "regeringen",
+                        "name": "Regeringen",
+                        "sector": "public",
+                        "via": {
+                            "collaborations": [
+                                "regeringens-strategi-for-sociala-foretag",
+                                "regeringsuppdrag-sociala-foretag",
+                            ],
+                            "relations": [],
+                        },
+                    },
+                    {
+                        "actor": "msi",
+                        "name": "Mötesplats för Social Innovation",
+                        "sector": "academia",
+                        "via": {
+                            "collaborations": ["social-innovation-summit-2015"],
+                            "relations": [],
+                        },
+                    },
+                ]
+            ],
+        },
+    ),
+    "read_connections": (
+        "/connections?sector_a=public&sector_b=civil_society&limit=2",
+        {
+            "sectors": ["public", "civil_society"],
+            "total": 29,
+            "links": [
+                {
+                    "actors": [
+                        {
+                            "actor": "skr",
+                            "name": "Sveriges Kommuner och Regioner",
+                            "sector": "public",
+                        },
+                        {
+                            "actor": "svid",
+                            "name": "Stiftelsen Svensk Industridesign",
+                            "sector": "civil_society",
+                        },
+                    ],
+                    "weight": 2.0,
+                    "collaborations": ["fornyelselabbet", "sammanhacket"],
+                    "relations": [],
+                },
+                {
+                    "actors": [
+                        {
+                            "actor": "finansdepartementet",
+                            "name": "Finansdepartementet",
+                            "sector": "public",
+                        },
+                        {"actor": "ashoka", "name": "Ashoka", "sector": "civil_society"},
+                    ],
+                    "weight": 1.0,
+                    "collaborations": ["social-innovation-summit-2015"],
+                    "relations": [],
+                },
+            ],
+        },
+    ),
+    "read_suggestions": (
+        "/actors/vinnova/suggestions?k=2",
+        {
+            "actor": "vinnova",
+            "suggestions": [
+                {
+                    "actor": "social-innovation-skane",
+                    "name": "Social Innovation Skåne",
+                    "sector": "civil_society",
+                    "score": 0.5581,
+                    "parts": {"adamic_adar": 0.5581, "shared_region": 0.0, "shared_funders": 0.0},
+                    "common_neighbours": ["tillvaxtverket"],
+                    "shared_funders": [],
+                },
+                {
+                    "actor": "reach-for-change",
+                    "name": "Reach for Change",
+                    "sector": "civil_society",
+                    "score": 0.5139,
+                    "parts": {"adamic_adar": 0.5139, "shared_region": 0.0, "shared_funders": 0.0},
+                    "common_neighbours": ["naringsdepartementet"],
+                    "shared_funders": [],
+                },
+            ],
+        },
+    ),
+}
 
-@router.get("/analysis/mixing", response_model=Mixing, responses={200: _CSV})
+
+def _answers(name: str, csv: bool = True) -> dict[int | str, dict[str, Any]]:
+    """The 200 response of `name`: its example answer, and its CSV variant."""
+    request, value = _EXAMPLES[name]
+    example = {"summary": f"GET {request} on seed_data/", "value": value}
+    content: dict[str, Any] = {"application/json": {"examples": {"seed_data": example}}}
+    if not csv:
+        return {200: {"content": content}}
+    return {200: {**_CSV, "content": {**content, **_CSV["content"]}}}
+
+
+def _given(value: str) -> dict[str, Any]:
+    """A parameter's example in the API reference: the value its example answer was made with."""
+    return {"seed_data": {"summary": "As in the example answer", "value": value}}
+
+
+@router.get("/analysis/mixing", response_model=Mixing, responses=_answers("read_mixing"))
 def read_mixing(service: ServiceDep, scope: ScopeDep, format: FormatQuery = Format.JSON):
     """Links, summed weights and density per sector pair; E-I index per sector and overall."""
     result = service.mixing(scope)
@@ -48,15 +341,54 @@ def read_mixing(service: ServiceDep, scope: ScopeDep, format: FormatQuery = Form
     return result
 
 
-@router.get("/analysis/gaps", response_model=Gaps, responses={200: _CSV})
+@router.get("/analysis/gaps", response_model=Gaps, responses=_answers("read_gaps"))
 def read_gaps(
     service: ServiceDep,
     scope: ScopeDep,
-    permutations: Annotated[int, Query(ge=1, le=LIMITS.permutations)] = DEFAULT_PERMUTATIONS,
-    seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
-    bins: Annotated[int, Query(ge=1, le=100, description="Degree bins of the shuffle")] = 10,
-    ratio_threshold: Annotated[float, Query(gt=0, le=1)] = 0.5,
-    alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
+    permutations: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=LIMITS.permutations,
+            description="Shuffles of the null model; more give finer p-values "
+            f"(count, 1-{LIMITS.permutations})",
+        ),
+    ] = DEFAULT_PERMUTATIONS,
+    seed: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=2**32 - 1,
+            description="Random seed of the shuffles: the same seed, the same answer "
+            "(integer, 0 to 2^32-1)",
+        ),
+    ] = 0,
+    bins: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=100,
+            description="Degree bins the sector labels are shuffled within (count, 1-100)",
+        ),
+    ] = 10,
+    ratio_threshold: Annotated[
+        float,
+        Query(
+            gt=0,
+            le=1,
+            description="A pair is a gap only if observed / expected is below this "
+            "(ratio, above 0 up to 1)",
+        ),
+    ] = 0.5,
+    alpha: Annotated[
+        float,
+        Query(
+            gt=0,
+            lt=1,
+            description="A pair is a gap only if its adjusted p-value is below this "
+            "(probability, between 0 and 1)",
+        ),
+    ] = 0.05,
     format: FormatQuery = Format.JSON,
 ):
     """Sector pairs with fewer links than a degree-preserving null model predicts."""
@@ -77,13 +409,21 @@ def read_gaps(
     return result
 
 
-@router.get("/analysis/brokers", response_model=Brokers, responses={200: _CSV})
+@router.get("/analysis/brokers", response_model=Brokers, responses=_answers("read_brokers"))
 def read_brokers(
     service: ServiceDep,
     scope: ScopeDep,
-    top: Annotated[int, Query(ge=1, le=LIMITS.top)] = 10,
+    top: Annotated[
+        int, Query(ge=1, le=LIMITS.top, description=f"How many brokers (count, 1-{LIMITS.top})")
+    ] = 10,
     sample: Annotated[
-        int | None, Query(ge=1, le=100_000, description="Estimate from this many sources")
+        int | None,
+        Query(
+            ge=1,
+            le=100_000,
+            description="Estimate betweenness from this many sampled source actors; without "
+            "it, exact unless the graph is too large (count, 1-100000)",
+        ),
     ] = None,
     format: FormatQuery = Format.JSON,
 ):
@@ -98,11 +438,27 @@ def read_brokers(
     return result
 
 
-@router.get("/analysis/funding", response_model=Funding, responses={200: _CSV})
+@router.get("/analysis/funding", response_model=Funding, responses=_answers("read_funding"))
 def read_funding(
     service: ServiceDep,
-    year_from: Annotated[int | None, Query(ge=1800, le=2200)] = None,
-    year_to: Annotated[int | None, Query(ge=1800, le=2200)] = None,
+    year_from: Annotated[
+        int | None,
+        Query(
+            ge=1800,
+            le=2200,
+            description="Only FUNDS relations active from this year; undated ones are kept "
+            "(year, 1800-2200)",
+        ),
+    ] = None,
+    year_to: Annotated[
+        int | None,
+        Query(
+            ge=1800,
+            le=2200,
+            description="Only FUNDS relations active up to this year; undated ones are kept "
+            "(year, 1800-2200)",
+        ),
+    ] = None,
     format: FormatQuery = Format.JSON,
 ):
     """FUNDS amounts by funder sector and recipient sector, per year and currency."""
@@ -113,27 +469,72 @@ def read_funding(
     return result
 
 
-@router.get("/paths", response_model=Paths)
+@router.get("/paths", response_model=Paths, responses=_answers("read_paths", csv=False))
 def read_paths(
     service: ServiceDep,
     scope: ScopeDep,
-    source: _ActorId,
-    target: _ActorId,
-    k: Annotated[int, Query(ge=1, le=LIMITS.paths, description="How many paths")] = 3,
-    max_hops: Annotated[int, Query(ge=1, le=LIMITS.max_hops)] = 4,
+    source: Annotated[
+        str,
+        Query(
+            max_length=200,
+            description="Id of the actor to start from",
+            openapi_examples=_given("vinnova"),
+        ),
+    ],
+    target: Annotated[
+        str,
+        Query(
+            max_length=200, description="Id of the actor to reach", openapi_examples=_given("msi")
+        ),
+    ],
+    k: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=LIMITS.paths,
+            description=f"How many paths, shortest first (count, 1-{LIMITS.paths})",
+        ),
+    ] = 3,
+    max_hops: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=LIMITS.max_hops,
+            description=f"The longest path to look for (links, 1-{LIMITS.max_hops})",
+        ),
+    ] = 4,
 ) -> Paths:
     """The shortest paths between two actors; each step says what links it to the previous."""
     found = service.paths(source, target, scope, k=k, max_hops=max_hops)
     return Paths(source=source, target=target, paths=found)
 
 
-@router.get("/connections", response_model=Connections, responses={200: _CSV})
+@router.get("/connections", response_model=Connections, responses=_answers("read_connections"))
 def read_connections(
     service: ServiceDep,
     scope: ScopeDep,
-    sector_a: Sector,
-    sector_b: Sector,
-    limit: Annotated[int, Query(ge=1, le=LIMITS.page_size)] = 50,
+    sector_a: Annotated[
+        Sector,
+        Query(
+            description="One sector; its actor comes first in each link",
+            openapi_examples=_given("public"),
+        ),
+    ],
+    sector_b: Annotated[
+        Sector,
+        Query(
+            description="The other sector; the same as `sector_a` for the links within it",
+            openapi_examples=_given("civil_society"),
+        ),
+    ],
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=LIMITS.page_size,
+            description=f"At most this many links, strongest first (count, 1-{LIMITS.page_size})",
+        ),
+    ] = 50,
     format: FormatQuery = Format.JSON,
 ):
     """The links that join two sectors, strongest first, with the collaborations behind them."""
@@ -154,14 +555,40 @@ def read_connections(
     return result
 
 
-@router.get("/actors/{actor_id}/suggestions", response_model=Suggestions, responses={200: _CSV})
+@router.get(
+    "/actors/{actor_id}/suggestions",
+    response_model=Suggestions,
+    responses=_answers("read_suggestions"),
+)
 def read_suggestions(
-    actor_id: str,
+    actor_id: Annotated[
+        str,
+        Path(description="The actor to suggest partners for", openapi_examples=_given("vinnova")),
+    ],
     service: ServiceDep,
     scope: ScopeDep,
-    k: Annotated[int, Query(ge=1, le=LIMITS.top)] = 10,
-    region_weight: Annotated[float, Query(ge=0, le=100)] = 0.5,
-    funder_weight: Annotated[float, Query(ge=0, le=100)] = 0.5,
+    k: Annotated[
+        int,
+        Query(ge=1, le=LIMITS.top, description=f"How many suggestions (count, 1-{LIMITS.top})"),
+    ] = 10,
+    region_weight: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=100,
+            description="Added to the score when both actors are in the same known region "
+            "(score points, 0-100)",
+        ),
+    ] = 0.5,
+    funder_weight: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=100,
+            description="Added to the score for each funder both actors have "
+            "(score points per funder, 0-100)",
+        ),
+    ] = 0.5,
     format: FormatQuery = Format.JSON,
 ):
     """Actors in other sectors this actor is not linked to, scored, with the score's parts."""

@@ -6,7 +6,7 @@ filters: `region`, `year_from`, `year_to`, `relation_types` (repeatable), plus `
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
@@ -22,10 +22,42 @@ router = APIRouter()
 _Lang = Annotated[Language, Query(description="Interface language")]
 _SizeBy = Annotated[SizeMeasure, Query(description="What node size shows")]
 _Sectors = Annotated[list[Sector] | None, Query(description="Only these sectors (repeatable)")]
-_Permutations = Annotated[int, Query(ge=1, le=LIMITS.permutations)]
+_Permutations = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=LIMITS.permutations,
+        description="Shuffles of the gaps' null model; more give finer p-values "
+        f"(count, 1-{LIMITS.permutations})",
+    ),
+]
+
+# The API reference's example answers: the first lines of each page on the seed data (GET with
+# TestClient over MapperService(EmbeddedStore(":memory:")).load([Path("seed_data")])).
+_EXAMPLES = {
+    "actor_map": (
+        "/map?lang=en",
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>Actor map — all of Sweden</title>\n...",
+    ),
+    "gap_map": (
+        "/map/gaps?lang=en",
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>Gaps between sectors — all of Sweden</title>\n...",
+    ),
+}
 
 
-@router.get("/map", response_class=HTMLResponse, tags=["maps"])
+def _page(name: str) -> dict[int | str, dict[str, Any]]:
+    """The 200 response of `name`: the first lines of its page as an example."""
+    request, value = _EXAMPLES[name]
+    example = {"summary": f"GET {request} on seed_data/, the first lines", "value": value}
+    return {200: {"content": {"text/html": {"examples": {"seed_data": example}}}}}
+
+
+@router.get("/map", response_class=HTMLResponse, tags=["maps"], responses=_page("actor_map"))
 def actor_map(
     service: ServiceDep,
     scope: ScopeDep,
@@ -54,13 +86,21 @@ def actor_map(
     return HTMLResponse(page)
 
 
-@router.get("/map/gaps", response_class=HTMLResponse, tags=["maps"])
+@router.get("/map/gaps", response_class=HTMLResponse, tags=["maps"], responses=_page("gap_map"))
 def gap_map(
     service: ServiceDep,
     scope: ScopeDep,
     lang: _Lang = Language.SV,
     permutations: _Permutations = DEFAULT_PERMUTATIONS,
-    seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="Random seed")] = 0,
+    seed: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=2**32 - 1,
+            description="Random seed of the shuffles: the same seed, the same answer "
+            "(integer, 0 to 2^32-1)",
+        ),
+    ] = 0,
 ) -> HTMLResponse:
     """The gap map: links per sector pair against chance, as a map and a table."""
     page = service.gap_map(scope, lang=lang.value, permutations=permutations, seed=seed)

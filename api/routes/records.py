@@ -36,65 +36,383 @@ __all__ = [
 router = APIRouter()
 
 _IdPath = Annotated[str, Path(max_length=200, description="A record id, e.g. `vinnova`")]
-_Limit = Annotated[int, Query(ge=1, le=LIMITS.page_size, description="Page size")]
-_Offset = Annotated[int, Query(ge=0, le=10**9)]
+_Limit = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=LIMITS.page_size,
+        description=f"Page size: at most this many items (count, 1-{LIMITS.page_size})",
+    ),
+]
+_Offset = Annotated[
+    int, Query(ge=0, le=10**9, description="Items to skip before the page (count, 0-10^9)")
+]
+
+_TOTAL = "Items that match, on every page (count)"
+_LIMIT = "The page size asked for (count)"
+_OFFSET = "Items skipped before this page (count)"
 
 
 class ActorPage(BaseModel):
-    items: list[Actor]
-    total: int
-    limit: int
-    offset: int
+    items: list[Actor] = Field(description="The actors of this page, by id or search rank")
+    total: int = Field(description=_TOTAL)
+    limit: int = Field(description=_LIMIT)
+    offset: int = Field(description=_OFFSET)
 
 
 class CollaborationPage(BaseModel):
-    items: list[Collaboration]
-    total: int
-    limit: int
-    offset: int
+    items: list[Collaboration] = Field(
+        description="The collaborations of this page, by id or search rank"
+    )
+    total: int = Field(description=_TOTAL)
+    limit: int = Field(description=_LIMIT)
+    offset: int = Field(description=_OFFSET)
 
 
 class ActorDetail(BaseModel):
-    actor: Actor
-    relations: list[Relation]
+    actor: Actor = Field(description="The actor")
+    relations: list[Relation] = Field(description="Every relation from or to it")
 
 
 class CollaborationDetail(BaseModel):
-    collaboration: Collaboration
-    relations: list[Relation]
+    collaboration: Collaboration = Field(description="The collaboration")
+    relations: list[Relation] = Field(description="Every relation to it")
 
 
 class Neighbour(BaseModel):
-    actor: Actor
-    distance: int
+    actor: Actor = Field(description="The neighbour")
+    distance: int = Field(description="Steps from the actor asked about (count, 1-depth)")
 
 
 class Neighbours(BaseModel):
-    actor: str
-    depth: int
-    total: int
-    limit: int
-    offset: int
-    items: list[Neighbour]
+    actor: str = Field(description="Id of the actor asked about")
+    depth: int = Field(description="The most steps asked for (count)")
+    total: int = Field(description="Actors within `depth` steps (count)")
+    limit: int = Field(description=_LIMIT)
+    offset: int = Field(description=_OFFSET)
+    items: list[Neighbour] = Field(description="The neighbours of this page, nearest first")
 
 
 class SectorOut(BaseModel):
-    sector: Sector
-    label_sv: str
-    label_en: str
-    actors: int
+    sector: Sector = Field(description="The sector's code")
+    label_sv: str = Field(description="Its name in Swedish")
+    label_en: str = Field(description="Its name in English")
+    actors: int = Field(description="Actors of the sector in the store (count)")
 
 
 class Health(BaseModel):
-    status: str
-    store: str
-    location: str
-    actors: int
-    collaborations: int
-    relations: int
+    status: str = Field(description="`ok` when the store answers")
+    store: str = Field(description="Which store: `embedded` or `neo4j`")
+    location: str = Field(description="Where the store is: a file path or a Neo4j address")
+    actors: int = Field(description="Actors in the store (count)")
+    collaborations: int = Field(description="Collaborations in the store (count)")
+    relations: int = Field(description="Relations in the store (count)")
 
 
-@router.get("/health", response_model=Health, tags=["meta"])
+# The API reference's example answers: GET requests on the seed data, run with TestClient over
+# MapperService(EmbeddedStore(":memory:")).load([Path("seed_data")]), the lists of sources and
+# relations trimmed to their first item.
+_EXAMPLES: dict[str, tuple[str, Any]] = {
+    "health": (
+        "/health",
+        {
+            "status": "ok",
+            "store": "embedded",
+            "location": ":memory:",
+            "actors": 32,
+            "collaborations": 23,
+            "relations": 78,
+        },
+    ),
+    "list_actors": (
+        "/actors?sector=academia&limit=1",
+        {
+            "items": [
+                {
+                    "id": "jonkoping-university",
+                    "name": "Jönköping University",
+                    "name_en": "Jönköping University",
+                    "kinds": ["organisation"],
+                    "sector": "academia",
+                    "subsector": "university",
+                    "region": "Jönköpings län",
+                    "country": "SE",
+                    "url": "https://ju.se/",
+                    "aliases": ["Högskolan i Jönköping"],
+                    "description": "University in Jönköping (run by a foundation, "
+                    "Stiftelsen Högskolan i Jönköping); hosts an MSI "
+                    "regional node since 2019.",
+                    "data": {},
+                    "external_ids": {},
+                    "sources": [
+                        {
+                            "document": "003_5fc611de484663e8.txt",
+                            "quote": "Örebro universitet, Jönköping University "
+                            "och Malmö universitet.",
+                            "url": None,
+                        }
+                    ],
+                }
+            ],
+            "total": 7,
+            "limit": 1,
+            "offset": 0,
+        },
+    ),
+    "read_actor": (
+        "/actors/jonkoping-university",
+        {
+            "actor": {
+                "id": "jonkoping-university",
+                "name": "Jönköping University",
+                "name_en": "Jönköping University",
+                "kinds": ["organisation"],
+                "sector": "academia",
+                "subsector": "university",
+                "region": "Jönköpings län",
+                "country": "SE",
+                "url": "https://ju.se/",
+                "aliases": ["Högskolan i Jönköping"],
+                "description": "University in Jönköping (run by a foundation, "
+                "Stiftelsen Högskolan i Jönköping); hosts an MSI "
+                "regional node since 2019.",
+                "data": {},
+                "external_ids": {},
+                "sources": [
+                    {
+                        "document": "003_5fc611de484663e8.txt",
+                        "quote": "Örebro universitet, Jönköping University och Malmö universitet.",
+                        "url": None,
+                    }
+                ],
+            },
+            "relations": [
+                {
+                    "type": "PARTICIPATES_IN",
+                    "source": "jonkoping-university",
+                    "target": "msi-regionala-noder",
+                    "collaboration": None,
+                    "role": "partner",
+                    "amount": None,
+                    "currency": None,
+                    "year": None,
+                    "start": None,
+                    "end": None,
+                    "description": "Hosts an MSI regional node (Jönköping).",
+                    "sources": [
+                        {
+                            "document": "003_5fc611de484663e8.txt",
+                            "quote": "Mötesplats Social Innovation (MSI) "
+                            "finns sedan 2019 etablerat i stora "
+                            "delar av Sverige genom regionala noder "
+                            "vid Luleå tekniska universitet, Umeå "
+                            "universitet, Stockholms universitet, "
+                            "Örebro universitet, Jönköping "
+                            "University och Malmö universitet.",
+                            "url": None,
+                        }
+                    ],
+                }
+            ],
+        },
+    ),
+    "read_neighbours": (
+        "/actors/jonkoping-university/neighbours?limit=1",
+        {
+            "actor": "jonkoping-university",
+            "depth": 1,
+            "total": 6,
+            "limit": 1,
+            "offset": 0,
+            "items": [
+                {
+                    "actor": {
+                        "id": "lulea-tekniska-universitet",
+                        "name": "Luleå tekniska universitet",
+                        "name_en": "Luleå University of Technology",
+                        "kinds": ["organisation"],
+                        "sector": "academia",
+                        "subsector": "university",
+                        "region": "Norrbottens län",
+                        "country": "SE",
+                        "url": "https://www.ltu.se/",
+                        "aliases": ["LTU"],
+                        "description": "University in Luleå; hosts an MSI "
+                        "regional node (Norrbotten) since 2019.",
+                        "data": {},
+                        "external_ids": {},
+                        "sources": [
+                            {
+                                "document": "003_5fc611de484663e8.txt",
+                                "quote": "genom regionala noder vid Luleå tekniska universitet",
+                                "url": None,
+                            }
+                        ],
+                    },
+                    "distance": 1,
+                }
+            ],
+        },
+    ),
+    "list_collaborations": (
+        "/collaborations?kind=event&year=2018&limit=1",
+        {
+            "items": [
+                {
+                    "id": "social-innovation-skane-larkonferens-2018",
+                    "name": "Social Innovation Skånes lärkonferens 2018",
+                    "name_en": "Social Innovation Skåne learning conference 2018",
+                    "kind": "event",
+                    "start": "2018-03-09",
+                    "end": "2018-03-09",
+                    "region": "Skåne län",
+                    "description": "One-day learning conference of Social Innovation "
+                    "Skåne at Kristianstads rådhus with presentations, "
+                    "meetings and workshops; Tillväxtverket presented "
+                    "the national strategy and Region Skåne the "
+                    "regional perspective.",
+                    "data": {"participants": 130, "participants_qualifier": "more_than"},
+                    "sources": [
+                        {
+                            "document": "001_4f5af619d06647bb.txt",
+                            "quote": "Här följer ett sammandrag från Social "
+                            "Innovation Skånes lärkonferens i "
+                            "Kristianstad den 9 mars 2018.",
+                            "url": None,
+                        }
+                    ],
+                }
+            ],
+            "total": 1,
+            "limit": 1,
+            "offset": 0,
+        },
+    ),
+    "read_collaboration": (
+        "/collaborations/social-innovation-skane-larkonferens-2018",
+        {
+            "collaboration": {
+                "id": "social-innovation-skane-larkonferens-2018",
+                "name": "Social Innovation Skånes lärkonferens 2018",
+                "name_en": "Social Innovation Skåne learning conference 2018",
+                "kind": "event",
+                "start": "2018-03-09",
+                "end": "2018-03-09",
+                "region": "Skåne län",
+                "description": "One-day learning conference of Social "
+                "Innovation Skåne at Kristianstads rådhus "
+                "with presentations, meetings and workshops; "
+                "Tillväxtverket presented the national "
+                "strategy and Region Skåne the regional "
+                "perspective.",
+                "data": {"participants": 130, "participants_qualifier": "more_than"},
+                "sources": [
+                    {
+                        "document": "001_4f5af619d06647bb.txt",
+                        "quote": "Här följer ett sammandrag från "
+                        "Social Innovation Skånes "
+                        "lärkonferens i Kristianstad den 9 "
+                        "mars 2018.",
+                        "url": None,
+                    }
+                ],
+            },
+            "relations": [
+                {
+                    "type": "PARTICIPATES_IN",
+                    "source": "kristianstads-kommun",
+                    "target": "social-innovation-skane-larkonferens-2018",
+                    "collaboration": None,
+                    "role": "speaker",
+                    "amount": None,
+                    "currency": None,
+                    "year": None,
+                    "start": None,
+                    "end": None,
+                    "description": "Host municipality; municipal commissioner "
+                    "Anders Tell opened the day and welcomed "
+                    "participants.",
+                    "sources": [
+                        {
+                            "document": None,
+                            "quote": "Kommunalrådet Anders Tell (S) inledde "
+                            "dagen med att hälsa deltagarna välkomna "
+                            "till Kristianstad.",
+                            "url": "https://www.kristianstad.se/sv/nyhetsarkiv/konferens-om-social-innovation/",
+                        }
+                    ],
+                }
+            ],
+        },
+    ),
+    "list_sectors": (
+        "/sectors",
+        [
+            {
+                "sector": "public",
+                "label_sv": "Offentlig sektor",
+                "label_en": "Public sector",
+                "actors": 14,
+            },
+            {
+                "sector": "private",
+                "label_sv": "Näringsliv",
+                "label_en": "Private sector",
+                "actors": 2,
+            },
+        ],
+    ),
+    "list_duplicates": (
+        "/duplicates?min_score=0.4&limit=1",
+        {
+            "items": [
+                {
+                    "keep": "finansdepartementet",
+                    "merge": "naringsdepartementet",
+                    "score": 0.45,
+                    "evidence": ["same web domain regeringen.se"],
+                    "keep_name": "Finansdepartementet",
+                    "merge_name": "Näringsdepartementet",
+                }
+            ],
+            "total": 6,
+            "limit": 1,
+            "offset": 0,
+        },
+    ),
+    "list_datasets": (
+        "/datasets",
+        [
+            {
+                "name": "seed_data",
+                "actors": 32,
+                "collaborations": 23,
+                "relations": 78,
+                "loaded_at": "2026-12-04T00:22:56+00:00",
+                "loads": 1,
+            }
+        ],
+    ),
+}
+
+
+_CSV = {
+    "description": "The same table as CSV: a merge file once reviewed",
+    "content": {"text/csv": {}},
+}
+
+
+def _answers(name: str, csv: dict[str, Any] | None = None) -> dict[int | str, dict[str, Any]]:
+    """The 200 response of `name`: its example answer, and the `csv` variant if it has one."""
+    request, value = _EXAMPLES[name]
+    example = {"summary": f"GET {request} on seed_data/", "value": value}
+    content: dict[str, Any] = {"application/json": {"examples": {"seed_data": example}}}
+    if csv is None:
+        return {200: {"content": content}}
+    return {200: {**csv, "content": {**content, **csv["content"]}}}
+
+
+@router.get("/health", response_model=Health, tags=["meta"], responses=_answers("health"))
 def health(service: ServiceDep) -> Health:
     """The store in use and whether it answers (503 when it does not)."""
     info = service.info()
@@ -108,7 +426,9 @@ def health(service: ServiceDep) -> Health:
     )
 
 
-@router.get("/actors", response_model=ActorPage, tags=["records"])
+@router.get(
+    "/actors", response_model=ActorPage, tags=["records"], responses=_answers("list_actors")
+)
 def list_actors(
     service: ServiceDep, filters: ActorFilterDep, limit: _Limit = 100, offset: _Offset = 0
 ) -> ActorPage:
@@ -117,17 +437,35 @@ def list_actors(
     return ActorPage(items=page.items, total=page.total, limit=limit, offset=offset)
 
 
-@router.get("/actors/{actor_id}", response_model=ActorDetail, tags=["records"])
+@router.get(
+    "/actors/{actor_id}",
+    response_model=ActorDetail,
+    tags=["records"],
+    responses=_answers("read_actor"),
+)
 def read_actor(actor_id: _IdPath, service: ServiceDep) -> ActorDetail:
     """One actor and every relation from or to it."""
     return ActorDetail(actor=service.actor(actor_id), relations=service.relations(actor_id))
 
 
-@router.get("/actors/{actor_id}/neighbours", response_model=Neighbours, tags=["records"])
+@router.get(
+    "/actors/{actor_id}/neighbours",
+    response_model=Neighbours,
+    tags=["records"],
+    responses=_answers("read_neighbours"),
+)
 def read_neighbours(
     actor_id: _IdPath,
     service: ServiceDep,
-    depth: Annotated[int, Query(ge=1, le=LIMITS.depth)] = 1,
+    depth: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=LIMITS.depth,
+            description="The most steps from the actor: a direct relation or a shared "
+            f"collaboration is one step (count, 1-{LIMITS.depth})",
+        ),
+    ] = 1,
     limit: _Limit = 100,
     offset: _Offset = 0,
 ) -> Neighbours:
@@ -144,7 +482,12 @@ def read_neighbours(
     )
 
 
-@router.get("/collaborations", response_model=CollaborationPage, tags=["records"])
+@router.get(
+    "/collaborations",
+    response_model=CollaborationPage,
+    tags=["records"],
+    responses=_answers("list_collaborations"),
+)
 def list_collaborations(
     service: ServiceDep, filters: CollaborationFilterDep, limit: _Limit = 100, offset: _Offset = 0
 ) -> CollaborationPage:
@@ -154,7 +497,10 @@ def list_collaborations(
 
 
 @router.get(
-    "/collaborations/{collaboration_id}", response_model=CollaborationDetail, tags=["records"]
+    "/collaborations/{collaboration_id}",
+    response_model=CollaborationDetail,
+    tags=["records"],
+    responses=_answers("read_collaboration"),
 )
 def read_collaboration(collaboration_id: _IdPath, service: ServiceDep) -> CollaborationDetail:
     """One collaboration and every relation to it."""
@@ -164,7 +510,9 @@ def read_collaboration(collaboration_id: _IdPath, service: ServiceDep) -> Collab
     )
 
 
-@router.get("/sectors", response_model=list[SectorOut], tags=["records"])
+@router.get(
+    "/sectors", response_model=list[SectorOut], tags=["records"], responses=_answers("list_sectors")
+)
 def list_sectors(service: ServiceDep) -> list[SectorOut]:
     """The sectors (the four, and `unknown`), their Swedish and English labels, and how many
     actors each has."""
@@ -183,10 +531,12 @@ def list_sectors(service: ServiceDep) -> list[SectorOut]:
 class DatasetOut(BaseModel):
     """One dataset: a load or import, what it holds now and when it was last loaded."""
 
-    name: str
-    actors: int
-    collaborations: int
-    relations: int
+    name: str = Field(
+        description="Its name; by default the loaded folder's, or the file's without suffix"
+    )
+    actors: int = Field(description="Actors it holds now (count)")
+    collaborations: int = Field(description="Collaborations it holds now (count)")
+    relations: int = Field(description="Relations it holds now (count)")
     loaded_at: str | None = Field(None, description="The last load, ISO 8601 in UTC")
     loads: int = Field(description="How many loads and imports wrote it")
 
@@ -196,25 +546,26 @@ class DuplicateOut(BaseModel):
     merge: str = Field(description="The actor that would be merged into it")
     score: float = Field(description="How likely they are one organisation, 0-1")
     evidence: list[str] = Field(description="Why: same external id, name, web domain, ...")
-    keep_name: str
-    merge_name: str
+    keep_name: str = Field(description="Name of the actor kept")
+    merge_name: str = Field(description="Name of the actor merged")
 
 
 class DuplicatePage(BaseModel):
-    items: list[DuplicateOut]
-    total: int
-    limit: int
-    offset: int
+    items: list[DuplicateOut] = Field(description="The pairs of this page, best first")
+    total: int = Field(description=_TOTAL)
+    limit: int = Field(description=_LIMIT)
+    offset: int = Field(description=_OFFSET)
 
 
 _DUPLICATE_COLUMNS = ["keep", "merge", "score", "keep_name", "merge_name", "evidence"]
-_CSV = {
-    "description": "The same table as CSV: a merge file once reviewed",
-    "content": {"text/csv": {}},
-}
 
 
-@router.get("/duplicates", response_model=DuplicatePage, tags=["records"], responses={200: _CSV})
+@router.get(
+    "/duplicates",
+    response_model=DuplicatePage,
+    tags=["records"],
+    responses=_answers("list_duplicates", csv=_CSV),
+)
 def list_duplicates(
     service: ServiceDep,
     min_score: Annotated[
@@ -239,7 +590,12 @@ def list_duplicates(
     )
 
 
-@router.get("/datasets", response_model=list[DatasetOut], tags=["records"])
+@router.get(
+    "/datasets",
+    response_model=list[DatasetOut],
+    tags=["records"],
+    responses=_answers("list_datasets"),
+)
 def list_datasets(service: ServiceDep) -> list[DatasetOut]:
     """Every dataset in the store, by name (`mapper datasets`)."""
     return [DatasetOut(**vars(info)) for info in service.datasets()]
