@@ -82,7 +82,7 @@ def _rows(file: TextIO, name: str, shown: str) -> Iterator[Row | SeedFileError]:
 def _records(
     reader: Any, columns: list[str], record_type: str, shown: str
 ) -> Iterator[Row | SeedFileError]:
-    to_fields = _CONVERTERS[record_type]
+    to_fields = _fields_of(columns)
     last_line = reader.line_num
     for cells in reader:
         line, last_line = last_line + 1, reader.line_num
@@ -90,7 +90,7 @@ def _records(
             if any(cell.strip() for cell in cells):
                 yield SeedFileError(shown, line, None, _cell_count(len(cells), len(columns)))
             continue
-        fields = to_fields(columns, cells)
+        fields = to_fields(cells)
         if fields:
             yield Row(record_type, line, fields, "csv")
 
@@ -177,59 +177,39 @@ def _guess(data: bytes) -> str:
 # -- cells to fields -----------------------------------------------------------------------------
 
 
-def _given(columns: list[str], cells: list[str]) -> dict[str, Any]:
-    """The non-empty cells by column, stripped; an empty cell means "not given".
+def _fields_of(columns: list[str]) -> Callable[[list[str]], dict[str, Any]]:
+    """The function from a row's cells to its fields, for a file with these columns.
 
-    Ids and other often repeated cells are interned: a million relations name far fewer ids.
+    Empty cells are left out ("not given"), the others stripped. Ids and other often repeated
+    cells are interned (a million relations name far fewer ids); the source_* cells go into
+    `sources`, a list of at most one source; the `data` cell becomes the JSON object it holds.
+    The model splits `kinds`, `aliases` and `external_ids` itself, at `|`.
     """
-    cleaned = zip(columns, map(str.strip, cells), strict=True)
-    fields = {
-        column: _unquoted(value) if value[0] == "'" else value for column, value in cleaned if value
-    }
-    for column in _INTERNED.intersection(fields):
-        fields[column] = sys.intern(fields[column])
-    return fields
+    interned = [column for column in columns if column in _INTERNED]
+    sources = [(column, column.removeprefix("source_")) for column in SOURCE_COLUMNS]
+    sources = [(column, name) for column, name in sources if column in columns]
+    has_data = "data" in columns
 
+    def fields_of(cells: list[str]) -> dict[str, Any]:
+        cleaned = zip(columns, map(str.strip, cells), strict=True)
+        fields = {column: value for column, value in cleaned if value}
+        if "'" in "".join(cells):  # seldom: one search instead of a look at each cell
+            for column, value in fields.items():
+                if value[0] == "'":
+                    fields[column] = _unquoted(value)
+        for column in interned:
+            if column in fields:
+                fields[column] = sys.intern(fields[column])
+        source = {name: fields.pop(column) for column, name in sources if column in fields}
+        if source:
+            fields["sources"] = [source]
+        if has_data and "data" in fields:
+            # Text that is not JSON stays text: the validator then says why it is no JSON object.
+            with contextlib.suppress(json.JSONDecodeError):
+                fields["data"] = json.loads(fields["data"])
+        return fields
 
-def _with_source(fields: dict[str, Any]) -> dict[str, Any]:
-    """Move the source_* cells into `sources`, a list of at most one source."""
-    source = {
-        column.removeprefix("source_"): fields.pop(column)
-        for column in SOURCE_COLUMNS
-        if column in fields
-    }
-    if source:
-        fields["sources"] = [source]
-    return fields
-
-
-def _actor_fields(columns: list[str], cells: list[str]) -> dict[str, Any]:
-    """The model splits `kinds`, `aliases` and `external_ids` itself, at `|`."""
-    return _with_data(_with_source(_given(columns, cells)))
-
-
-def _collaboration_fields(columns: list[str], cells: list[str]) -> dict[str, Any]:
-    return _with_data(_with_source(_given(columns, cells)))
-
-
-def _with_data(fields: dict[str, Any]) -> dict[str, Any]:
-    """The `data` cell as the JSON object it holds."""
-    if "data" in fields:
-        # Text that is not JSON stays text: the validator then says why it is no JSON object.
-        with contextlib.suppress(json.JSONDecodeError):
-            fields["data"] = json.loads(fields["data"])
-    return fields
-
-
-def _relation_fields(columns: list[str], cells: list[str]) -> dict[str, Any]:
-    return _with_source(_given(columns, cells))
-
-
-_CONVERTERS: dict[str, Callable[[list[str], list[str]], dict[str, Any]]] = {
-    "actor": _actor_fields,
-    "collaboration": _collaboration_fields,
-    "relation": _relation_fields,
-}
+    return fields_of
 
 
 # -- writing -------------------------------------------------------------------------------------

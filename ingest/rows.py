@@ -11,12 +11,14 @@ which `kumu` turns into rows when the file is a Kumu map.
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 from mapper.model import Actor, Collaboration, Relation
 
 __all__ = [
     "COLUMNS",
+    "CONTROL_CHARACTERS",
     "MODELS",
     "RECORD_TYPES",
     "REQUIRED_COLUMNS",
@@ -32,6 +34,10 @@ MODELS: dict[str, type[Actor] | type[Collaboration] | type[Relation]] = {
     "collaboration": Collaboration,
     "relation": Relation,
 }
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""The characters no text of a row may hold: every C0 and C1 control character (NUL, ESC, DEL,
+...) but tab, line feed and carriage return, since terminals and spreadsheets act on them."""
 
 SOURCE_COLUMNS = ("source_document", "source_quote", "source_url")
 
