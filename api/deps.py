@@ -164,10 +164,22 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def csv_response(rows: Iterable[dict[str, Any]], columns: list[str], filename: str) -> Response:
-    """Rows as a spreadsheet-safe CSV download (UTF-8 with BOM, so Excel reads å, ä, ö)."""
+def csv_response(
+    rows: Iterable[dict[str, Any]],
+    columns: list[str],
+    filename: str,
+    *,
+    asked: dict[str, Any] | None = None,
+) -> Response:
+    """Rows as a spreadsheet-safe CSV download (UTF-8 with BOM, so Excel reads å, ä, ö).
+
+    `asked` (an answer's `scope`) comes first as comment lines, `# filters: {...}` and so on,
+    one a key, the value as JSON: a CSV keeps the question it answers (read it with
+    `comment="#"` in pandas, or skip the lines starting with `#`)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
+    for key, value in (asked or {}).items():
+        buffer.write(f"# {key}: {json.dumps(value, ensure_ascii=False)}\r\n")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:

@@ -830,8 +830,8 @@ def funding(ctx: click.Context, year_from: int | None, year_to: int | None, as_j
     rows = [
         {
             "from": flow.funder_sector,
-            "to": flow.recipient_sector,
-            "year": flow.year,
+            "to": flow.recipient_sector or flow.recipient,
+            "year": "-" if flow.year is None else flow.year,
             "amount": _number(flow.amount),
             "currency": flow.currency,
             "relations": flow.count,

@@ -6,11 +6,14 @@ validates its answers against them and the CLI reads its tables from them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from mapper.model import Sector
 
 __all__ = [
+    "Asked",
     "Broker",
     "Brokerage",
     "Brokers",
@@ -32,6 +35,25 @@ __all__ = [
     "Total",
     "Via",
 ]
+
+
+class Asked(BaseModel):
+    """What an answer answers: the question as the store understood it."""
+
+    filters: dict[str, Any] = Field(
+        description="The scope, normalised (a region as its county's name, a country as its "
+        "ISO code), every filter with the value used, defaults included"
+    )
+    parameters: dict[str, Any] = Field(
+        description="The analysis' other parameters, with the values used"
+    )
+    generation: int = Field(
+        description="The store's generation the answer was computed from (changes with every write)"
+    )
+    computed_at: str = Field(description="When it was computed (ISO 8601, UTC)")
+
+
+_ASKED = "The question this answers: filters, parameters, store generation, time"
 
 
 class GapPair(BaseModel):
@@ -73,6 +95,7 @@ _UNKNOWN_LEFT_OUT = "Actors of unknown sector in the scope, left out of these fi
 
 
 class Gaps(BaseModel):
+    scope: Asked = Field(description=_ASKED)
     pairs: list[GapPair] = Field(
         description="Every unordered pair of the four sectors, a sector with itself included"
     )
@@ -87,6 +110,7 @@ class Gaps(BaseModel):
 
 
 class Mixing(BaseModel):
+    scope: Asked = Field(description=_ASKED)
     sectors: list[Sector] = Field(description="The four sectors, in the order of the tables")
     actors: dict[str, int] = Field(description="Actors per sector (count)")
     links: dict[str, dict[str, int]] = Field(
@@ -133,6 +157,7 @@ class Broker(BaseModel):
 
 
 class Brokers(BaseModel):
+    scope: Asked = Field(description=_ASKED)
     brokers: list[Broker] = Field(
         description="At most `top` actors, by cross-sector betweenness, then betweenness, then id"
     )
@@ -160,6 +185,7 @@ class PathStep(BaseModel):
 
 
 class Paths(BaseModel):
+    scope: Asked = Field(description=_ASKED)
     source: str = Field(description="Id of the actor the paths start from")
     target: str = Field(description="Id of the actor they end at")
     paths: list[list[PathStep]] = Field(
@@ -182,6 +208,7 @@ class Link(BaseModel):
 
 
 class Connections(BaseModel):
+    scope: Asked = Field(description=_ASKED)
     sectors: list[Sector] = Field(description="`sector_a` and `sector_b`")
     total: int = Field(description="Links joining the two sectors (count)")
     links: list[Link] = Field(description="At most `limit` of them, strongest first, then by id")
@@ -210,6 +237,7 @@ class Suggestion(BaseModel):
 
 
 class Suggestions(BaseModel):
+    scope: Asked = Field(description=_ASKED)
     actor: str = Field(description="Id of the actor the suggestions are for")
     suggestions: list[Suggestion] = Field(
         description="At most `k`, highest score first, ties by id; scores of 0 left out"
@@ -218,10 +246,13 @@ class Suggestions(BaseModel):
 
 class Flow(BaseModel):
     funder_sector: str = Field(description="Sector of the funders")
-    recipient_sector: str = Field(
-        description="Sector of the recipients; `collaboration` for money to a collaboration"
+    recipient: str = Field(
+        description="`actor` for money to actors, `collaboration` for money to a collaboration"
     )
-    year: str = Field(description="The relations' year, as text; `unknown` when undated")
+    recipient_sector: Sector | None = Field(
+        description="Sector of the recipient actors; null for money to a collaboration"
+    )
+    year: int | None = Field(description="The relations' year; null when undated")
     currency: str = Field(description="ISO 4217 code, e.g. `SEK`; `unknown` when not given")
     amount: float = Field(description="Sum of the amounts, in `currency` (>= 0)")
     count: int = Field(description="FUNDS relations, those without an amount included (count)")
@@ -240,6 +271,7 @@ class FunderTotal(BaseModel):
 
 
 class Funding(BaseModel):
+    scope: Asked = Field(description=_ASKED)
     flows: list[Flow] = Field(
         description="Sums by funder sector, recipient sector, year and currency"
     )

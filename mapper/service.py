@@ -51,11 +51,20 @@ from mapper.errors import (
     SeedFileError,
     SeedValidationFailed,
 )
-from mapper.filters import DEFAULT_PERMUTATIONS, LIMITS, ActorFilter, CollaborationFilter, Scope
+from mapper.filters import (
+    DEFAULT_PERMUTATIONS,
+    LIMITS,
+    ActorFilter,
+    CollaborationFilter,
+    Scope,
+    check_relation_types,
+    options,
+)
 from mapper.memory import thaw
 from mapper.model import Actor, ApplyReport, Collaboration, Language, Relation, Sector, SizeMeasure
 from mapper.settings import Settings, open_store
 from mapper.stores.base import Counts, DatasetInfo, GraphStore, Page, RemoteStore
+from mapper.stores.common import now
 from visualize.actor_map import AGGREGATE_THRESHOLD, render_actor_map
 from visualize.gap_map import render_gap_map
 from visualize.webgl_map import (
@@ -183,6 +192,13 @@ SUGGESTIONS = 5
 
 DUPLICATE_COLUMNS = ("keep", "merge", "score", "keep_name", "merge_name", "evidence")
 """The columns of a duplicates table and merge file (`keep` and `merge` are what a merge reads)."""
+
+
+def _plain(value: Any) -> Any:
+    """A filter or parameter value as JSON has it: an enum as its value, a tuple as a list."""
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    return getattr(value, "value", value)
 
 
 def _safe_cell(value: Any) -> Any:
@@ -542,11 +558,42 @@ class MapperService:
 
         return self._cached(("actor_graph", scope), compute)
 
+    def asked(self, filters: Scope | Mapping[str, Any], parameters: Mapping[str, Any]) -> dict:
+        """What an answer answers (results.Asked): the scope's filters as normalised, the other
+        parameters, and the store generation now; `computed_at` is now."""
+        if isinstance(filters, Scope):  # every filter, None relation types as the types used
+            relation_types = sorted(check_relation_types(filters.relation_types))
+            filters = {name: getattr(filters, name) for name, *_ in options(Scope)}
+            filters["relation_types"] = relation_types
+        return {
+            "filters": {name: _plain(value) for name, value in filters.items()},
+            "parameters": {name: _plain(value) for name, value in parameters.items()},
+            "generation": self.store.generation(),
+            "computed_at": now(),
+        }
+
+    def _answer(
+        self,
+        key: tuple,
+        filters: Scope | Mapping[str, Any],
+        parameters: Mapping[str, Any],
+        compute: Callable[[], dict],
+    ) -> dict:
+        """`compute()`, cached per store generation, with its question under `scope` (the
+        generation read before computing, the time after)."""
+
+        def stamped() -> dict:
+            asked = self.asked(filters, parameters)
+            result = compute()
+            return {"scope": asked | {"computed_at": now()}, **result}
+
+        return self._cached(key, stamped)
+
     def mixing(self, scope: Scope) -> dict:
         """Links, weights and density per sector pair, and the E-I index (analysis.mixing).
 
         Counted on the compact graph."""
-        return self._cached(("mixing", scope), lambda: mixing(self.compact(scope)))
+        return self._answer(("mixing", scope), scope, {}, lambda: mixing(self.compact(scope)))
 
     def gaps(
         self,
@@ -573,7 +620,7 @@ class MapperService:
         def compute() -> dict:
             return gaps(self.compact(scope), **params)
 
-        return self._cached(("gaps", scope, tuple(params.items())), compute)
+        return self._answer(("gaps", scope, tuple(params.items())), scope, params, compute)
 
     def brokers(self, scope: Scope, *, top: int = 10, sample: int | None = None) -> dict:
         """The `top` actors by cross-sector betweenness, with brokerage roles (analysis.brokers).
@@ -591,7 +638,8 @@ class MapperService:
             k = sample if sample is not None else _betweenness_sample(C, BETWEENNESS_BUDGET)
             return brokers(C, top=top, k=k)
 
-        return self._cached(("brokers", scope, top, sample), compute)
+        parameters = {"top": top, "sample": sample}
+        return self._answer(("brokers", scope, top, sample), scope, parameters, compute)
 
     @_suggesting
     def paths(
@@ -613,7 +661,13 @@ class MapperService:
     ) -> dict:
         """The links joining two sectors, strongest first (analysis.paths.connections)."""
         _within("limit", limit, 1, LIMITS.page_size)
-        return connections(self.compact(scope), str(sector_a), str(sector_b), limit=limit)
+        parameters = {"sector_a": str(sector_a), "sector_b": str(sector_b), "limit": limit}
+        return self._answer(
+            ("connections", scope, *parameters.values()),
+            scope,
+            parameters,
+            lambda: connections(self.compact(scope), str(sector_a), str(sector_b), limit=limit),
+        )
 
     @_suggesting
     def suggestions(
@@ -638,8 +692,10 @@ class MapperService:
     def funding(self, *, year_from: int | None = None, year_to: int | None = None) -> dict:
         """FUNDS amounts by funder sector and recipient sector, per year (analysis.funding)."""
         Scope(year_from=year_from, year_to=year_to)  # checks the years
-        return self._cached(
+        return self._answer(
             ("funding", year_from, year_to),
+            {"year_from": year_from, "year_to": year_to},
+            {},
             lambda: funding(self.snapshot(), year_from=year_from, year_to=year_to),
         )
 

@@ -32,6 +32,11 @@ def services(embedded_store, neo4j_store, batch):
     return MapperService(embedded_store), MapperService(neo4j_store)
 
 
+def _answer(result: dict) -> dict:
+    """An answer without its question (`scope`: the store generations differ)."""
+    return {key: value for key, value in result.items() if key != "scope"}
+
+
 @pytest.mark.parametrize("scope", SCOPES, ids=lambda scope: repr(scope)[6:60])
 def test_every_analysis_agrees(services, scope):
     embedded, neo4j = services
@@ -43,7 +48,7 @@ def test_every_analysis_agrees(services, scope):
         lambda s: s.funding(year_from=scope.year_from, year_to=scope.year_to),
     ]
     for question in questions:
-        assert question(embedded) == question(neo4j)
+        assert _answer(question(embedded)) == _answer(question(neo4j))
 
 
 def test_paths_suggestions_and_neighbours_agree(services):
@@ -108,4 +113,4 @@ def test_neo4j_counts_mixing_in_cypher_like_the_pure_function(neo4j_store):
                 shared_collaborations=scope.shared_collaborations,
             )
         )
-        assert service.mixing(scope) == pure
+        assert _answer(service.mixing(scope)) == pure

@@ -27,7 +27,13 @@ def client(tmp_path_factory):
 
 def _csv(response) -> list[dict[str, str]]:
     assert response.headers["content-type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
+    return _table(response.text)
+
+
+def _table(text: str) -> list[dict[str, str]]:
+    """A CSV answer's rows, after its `#` comment lines (the question it answers)."""
+    lines = text.lstrip("\ufeff").splitlines(keepends=True)
+    return list(csv.DictReader(io.StringIO("".join(line for line in lines if line[:1] != "#"))))
 
 
 def test_gaps_cover_all_ten_sector_pairs_and_add_up(client):

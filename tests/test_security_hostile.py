@@ -177,7 +177,9 @@ def test_the_api_returns_them_unchanged_and_searches_them_as_text(loaded):
 
 
 def _csv_rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    """A CSV answer's rows, after its `#` comment lines (the question it answers)."""
+    lines = text.lstrip("\ufeff").splitlines(keepends=True)
+    return list(csv.DictReader(io.StringIO("".join(line for line in lines if line[:1] != "#"))))
 
 
 def _assert_inert(cell: str) -> None:

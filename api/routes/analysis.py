@@ -31,6 +31,21 @@ _EXAMPLES: dict[str, tuple[str, Any]] = {
     "read_mixing": (
         "/analysis/mixing",
         {
+            "scope": {
+                "filters": {
+                    "relation_types": ["COLLABORATES_WITH", "FUNDS", "MEMBER_OF", "PART_OF"],
+                    "shared_collaborations": True,
+                    "region": None,
+                    "year_from": None,
+                    "year_to": None,
+                    "subsector": None,
+                    "country": None,
+                    "with_partners": False,
+                },
+                "parameters": {},
+                "generation": 2,
+                "computed_at": "2026-12-04T00:42:08+00:00",
+            },
             "sectors": ["public", "private", "civil_society", "academia"],
             "actors": {"public": 14, "private": 2, "civil_society": 9, "academia": 7},
             "links": {
@@ -94,6 +109,27 @@ _EXAMPLES: dict[str, tuple[str, Any]] = {
     "read_gaps": (
         "/analysis/gaps",
         {
+            "scope": {
+                "filters": {
+                    "relation_types": ["COLLABORATES_WITH", "FUNDS", "MEMBER_OF", "PART_OF"],
+                    "shared_collaborations": True,
+                    "region": None,
+                    "year_from": None,
+                    "year_to": None,
+                    "subsector": None,
+                    "country": None,
+                    "with_partners": False,
+                },
+                "parameters": {
+                    "permutations": 1000,
+                    "seed": 0,
+                    "bins": 10,
+                    "ratio_threshold": 0.5,
+                    "alpha": 0.05,
+                },
+                "generation": 2,
+                "computed_at": "2026-12-04T00:42:08+00:00",
+            },
             "pairs": [
                 {
                     "sectors": ["public", "academia"],
@@ -145,6 +181,21 @@ _EXAMPLES: dict[str, tuple[str, Any]] = {
     "read_brokers": (
         "/analysis/brokers?top=2",
         {
+            "scope": {
+                "filters": {
+                    "relation_types": ["COLLABORATES_WITH", "FUNDS", "MEMBER_OF", "PART_OF"],
+                    "shared_collaborations": True,
+                    "region": None,
+                    "year_from": None,
+                    "year_to": None,
+                    "subsector": None,
+                    "country": None,
+                    "with_partners": False,
+                },
+                "parameters": {"top": 2, "sample": None},
+                "generation": 2,
+                "computed_at": "2026-12-04T00:42:09+00:00",
+            },
             "brokers": [
                 {
                     "actor": "msi",
@@ -184,11 +235,18 @@ _EXAMPLES: dict[str, tuple[str, Any]] = {
     "read_funding": (
         "/analysis/funding",
         {
+            "scope": {
+                "filters": {"year_from": None, "year_to": None},
+                "parameters": {},
+                "generation": 2,
+                "computed_at": "2026-12-04T00:42:09+00:00",
+            },
             "flows": [
                 {
                     "funder_sector": "public",
-                    "recipient_sector": "collaboration",
-                    "year": "2018",
+                    "recipient": "collaboration",
+                    "recipient_sector": None,
+                    "year": 2018,
                     "currency": "SEK",
                     "amount": 270000000.0,
                     "count": 2,
@@ -208,6 +266,21 @@ _EXAMPLES: dict[str, tuple[str, Any]] = {
     "read_paths": (
         "/paths?source=vinnova&target=msi&k=1",
         {
+            "scope": {
+                "filters": {
+                    "relation_types": ["COLLABORATES_WITH", "FUNDS", "MEMBER_OF", "PART_OF"],
+                    "shared_collaborations": True,
+                    "region": None,
+                    "year_from": None,
+                    "year_to": None,
+                    "subsector": None,
+                    "country": None,
+                    "with_partners": False,
+                },
+                "parameters": {"source": "vinnova", "target": "msi", "k": 1, "max_hops": 4},
+                "generation": 2,
+                "computed_at": "2026-12-04T00:42:09+00:00",
+            },
             "source": "vinnova",
             "target": "msi",
             "paths": [
@@ -241,6 +314,21 @@ _EXAMPLES: dict[str, tuple[str, Any]] = {
     "read_connections": (
         "/connections?sector_a=public&sector_b=civil_society&limit=2",
         {
+            "scope": {
+                "filters": {
+                    "relation_types": ["COLLABORATES_WITH", "FUNDS", "MEMBER_OF", "PART_OF"],
+                    "shared_collaborations": True,
+                    "region": None,
+                    "year_from": None,
+                    "year_to": None,
+                    "subsector": None,
+                    "country": None,
+                    "with_partners": False,
+                },
+                "parameters": {"sector_a": "public", "sector_b": "civil_society", "limit": 2},
+                "generation": 2,
+                "computed_at": "2026-12-04T00:42:10+00:00",
+            },
             "sectors": ["public", "civil_society"],
             "total": 29,
             "links": [
@@ -280,6 +368,26 @@ _EXAMPLES: dict[str, tuple[str, Any]] = {
     "read_suggestions": (
         "/actors/vinnova/suggestions?k=2",
         {
+            "scope": {
+                "filters": {
+                    "relation_types": ["COLLABORATES_WITH", "FUNDS", "MEMBER_OF", "PART_OF"],
+                    "shared_collaborations": True,
+                    "region": None,
+                    "year_from": None,
+                    "year_to": None,
+                    "subsector": None,
+                    "country": None,
+                    "with_partners": False,
+                },
+                "parameters": {
+                    "actor_id": "vinnova",
+                    "k": 2,
+                    "region_weight": 0.5,
+                    "funder_weight": 0.5,
+                },
+                "generation": 2,
+                "computed_at": "2026-12-04T00:42:10+00:00",
+            },
             "actor": "vinnova",
             "suggestions": [
                 {
@@ -337,7 +445,8 @@ def read_mixing(service: ServiceDep, scope: ScopeDep, format: FormatQuery = Form
             for a in result["sectors"]
             for b in result["sectors"]
         ]
-        return csv_response(rows, ["sector_a", "sector_b", "links", "weight", "density"], "mixing")
+        columns = ["sector_a", "sector_b", "links", "weight", "density"]
+        return csv_response(rows, columns, "mixing", asked=result["scope"])
     return result
 
 
@@ -405,7 +514,7 @@ def read_gaps(
             {**pair, "sector_a": pair["sectors"][0], "sector_b": pair["sectors"][1]}
             for pair in result["pairs"]
         ]
-        return csv_response(rows, _GAP_CSV_COLUMNS, "gaps")
+        return csv_response(rows, _GAP_CSV_COLUMNS, "gaps", asked=result["scope"])
     return result
 
 
@@ -434,7 +543,7 @@ def read_brokers(
         rows = [{**broker, **broker["brokerage"], **estimate} for broker in result["brokers"]]
         columns = ["actor", "name", "sector", "cross_sector_betweenness", "betweenness"]
         roles = ["coordinator", "itinerant", "representative_gatekeeper", "liaison", "total"]
-        return csv_response(rows, [*columns, *roles, *estimate], "brokers")
+        return csv_response(rows, [*columns, *roles, *estimate], "brokers", asked=result["scope"])
     return result
 
 
@@ -464,12 +573,17 @@ def read_funding(
     """FUNDS amounts by funder sector and recipient sector, per year and currency."""
     result = service.funding(year_from=year_from, year_to=year_to)
     if format is Format.CSV:
-        columns = ["funder_sector", "recipient_sector", "year", "currency", "amount", "count"]
-        return csv_response(result["flows"], columns, "funding")
+        columns = ["funder_sector", "recipient", "recipient_sector", "year", "currency"]
+        columns += ["amount", "count"]
+        return csv_response(result["flows"], columns, "funding", asked=result["scope"])
     return result
 
 
-@router.get("/paths", response_model=Paths, responses=_answers("read_paths", csv=False))
+_PATH_CSV_COLUMNS = ["path", "step", "actor", "name", "sector", "via_collaborations"]
+_PATH_CSV_COLUMNS += ["via_relations"]
+
+
+@router.get("/paths", response_model=Paths, responses=_answers("read_paths"))
 def read_paths(
     service: ServiceDep,
     scope: ScopeDep,
@@ -503,10 +617,26 @@ def read_paths(
             description=f"The longest path to look for (links, 1-{LIMITS.max_hops})",
         ),
     ] = 4,
-) -> Paths:
+    format: FormatQuery = Format.JSON,
+):
     """The shortest paths between two actors; each step says what links it to the previous."""
+    parameters = {"source": source, "target": target, "k": k, "max_hops": max_hops}
     found = service.paths(source, target, scope, k=k, max_hops=max_hops)
-    return Paths(source=source, target=target, paths=found)
+    asked = service.asked(scope, parameters)
+    if format is Format.CSV:
+        rows = [
+            {
+                "path": number,
+                "step": position,
+                **{name: step[name] for name in ("actor", "name", "sector")},
+                "via_collaborations": (step["via"] or {}).get("collaborations", []),
+                "via_relations": (step["via"] or {}).get("relations", []),
+            }
+            for number, path in enumerate(found, start=1)
+            for position, step in enumerate(path)
+        ]
+        return csv_response(rows, _PATH_CSV_COLUMNS, "paths", asked=asked)
+    return Paths(scope=asked, source=source, target=target, paths=found)
 
 
 @router.get("/connections", response_model=Connections, responses=_answers("read_connections"))
@@ -551,7 +681,7 @@ def read_connections(
             for link in result["links"]
         ]
         columns = ["actor_a", "actor_b", "weight", "collaborations", "relations"]
-        return csv_response(rows, columns, "connections")
+        return csv_response(rows, columns, "connections", asked=result["scope"])
     return result
 
 
@@ -592,11 +722,12 @@ def read_suggestions(
     format: FormatQuery = Format.JSON,
 ):
     """Actors in other sectors this actor is not linked to, scored, with the score's parts."""
-    found = service.suggestions(
-        actor_id, scope, k=k, region_weight=region_weight, funder_weight=funder_weight
-    )
+    parameters = {"k": k, "region_weight": region_weight, "funder_weight": funder_weight}
+    found = service.suggestions(actor_id, scope, **parameters)
+    asked = service.asked(scope, {"actor_id": actor_id, **parameters})
     if format is Format.CSV:
         rows = [{**s, **s["parts"]} for s in found]
         columns = ["actor", "name", "sector", "score", "adamic_adar", "shared_region"]
-        return csv_response(rows, [*columns, "shared_funders", "common_neighbours"], "suggestions")
-    return Suggestions(actor=actor_id, suggestions=found)
+        columns += ["shared_funders", "common_neighbours"]
+        return csv_response(rows, columns, "suggestions", asked=asked)
+    return Suggestions(scope=asked, actor=actor_id, suggestions=found)

@@ -426,14 +426,35 @@ def health(service: ServiceDep) -> Health:
     )
 
 
+_TABLE = {"description": "The same page as a CSV table", "content": {"text/csv": {}}}
+
+
+def _record_rows(records: list[Any], **extra: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """Records as CSV rows (lists and maps as JSON cells) and their columns."""
+    rows = [record.model_dump(mode="json") | extra for record in records]
+    columns = [*(type(records[0]).model_fields if records else ()), *extra]
+    return rows, columns
+
+
 @router.get(
-    "/actors", response_model=ActorPage, tags=["records"], responses=_answers("list_actors")
+    "/actors",
+    response_model=ActorPage,
+    tags=["records"],
+    responses=_answers("list_actors", _TABLE),
 )
 def list_actors(
-    service: ServiceDep, filters: ActorFilterDep, limit: _Limit = 100, offset: _Offset = 0
-) -> ActorPage:
-    """Actors ordered by id, filtered by sector, kind, subsector, region and a name search."""
+    service: ServiceDep,
+    filters: ActorFilterDep,
+    limit: _Limit = 100,
+    offset: _Offset = 0,
+    format: FormatQuery = Format.JSON,
+) -> Any:
+    """Actors ordered by id, filtered by sector, kind, subsector, region and a name search
+    (ranked when there is one)."""
     page = service.actors(filters, limit=limit, offset=offset)
+    if format is Format.CSV:
+        rows, columns = _record_rows(page.items)
+        return csv_response(rows, columns or list(Actor.model_fields), "actors")
     return ActorPage(items=page.items, total=page.total, limit=limit, offset=offset)
 
 
@@ -452,7 +473,7 @@ def read_actor(actor_id: _IdPath, service: ServiceDep) -> ActorDetail:
     "/actors/{actor_id}/neighbours",
     response_model=Neighbours,
     tags=["records"],
-    responses=_answers("read_neighbours"),
+    responses=_answers("read_neighbours", _TABLE),
 )
 def read_neighbours(
     actor_id: _IdPath,
@@ -468,10 +489,14 @@ def read_neighbours(
     ] = 1,
     limit: _Limit = 100,
     offset: _Offset = 0,
-) -> Neighbours:
+    format: FormatQuery = Format.JSON,
+) -> Any:
     """Actors within `depth` steps (a direct relation or a shared collaboration is one step),
     nearest first, then by id; `total` counts them all."""
     page = service.neighbours(actor_id, depth=depth, limit=limit, offset=offset)
+    if format is Format.CSV:
+        rows = [actor.model_dump(mode="json") | {"distance": d} for actor, d in page.items]
+        return csv_response(rows, ["distance", *Actor.model_fields], "neighbours")
     return Neighbours(
         actor=actor_id,
         depth=depth,
@@ -486,13 +511,21 @@ def read_neighbours(
     "/collaborations",
     response_model=CollaborationPage,
     tags=["records"],
-    responses=_answers("list_collaborations"),
+    responses=_answers("list_collaborations", _TABLE),
 )
 def list_collaborations(
-    service: ServiceDep, filters: CollaborationFilterDep, limit: _Limit = 100, offset: _Offset = 0
-) -> CollaborationPage:
-    """Collaborations ordered by id, filtered by kind, region and a year they were active."""
+    service: ServiceDep,
+    filters: CollaborationFilterDep,
+    limit: _Limit = 100,
+    offset: _Offset = 0,
+    format: FormatQuery = Format.JSON,
+) -> Any:
+    """Collaborations ordered by id, filtered by kind, region, a year they were active and a
+    name search (ranked when there is one)."""
     page = service.collaborations(filters, limit=limit, offset=offset)
+    if format is Format.CSV:
+        rows, columns = _record_rows(page.items)
+        return csv_response(rows, columns or list(Collaboration.model_fields), "collaborations")
     return CollaborationPage(items=page.items, total=page.total, limit=limit, offset=offset)
 
 
@@ -511,13 +544,16 @@ def read_collaboration(collaboration_id: _IdPath, service: ServiceDep) -> Collab
 
 
 @router.get(
-    "/sectors", response_model=list[SectorOut], tags=["records"], responses=_answers("list_sectors")
+    "/sectors",
+    response_model=list[SectorOut],
+    tags=["records"],
+    responses=_answers("list_sectors", _TABLE),
 )
-def list_sectors(service: ServiceDep) -> list[SectorOut]:
+def list_sectors(service: ServiceDep, format: FormatQuery = Format.JSON) -> Any:
     """The sectors (the four, and `unknown`), their Swedish and English labels, and how many
     actors each has."""
     counts = service.info().counts.actors_by_sector
-    return [
+    found = [
         SectorOut(
             sector=sector,
             label_sv=SECTOR_LABELS[sector]["sv"],
@@ -526,6 +562,10 @@ def list_sectors(service: ServiceDep) -> list[SectorOut]:
         )
         for sector in Sector
     ]
+    if format is Format.CSV:
+        rows, columns = _record_rows(found)
+        return csv_response(rows, columns, "sectors")
+    return found
 
 
 class DatasetOut(BaseModel):
@@ -594,8 +634,12 @@ def list_duplicates(
     "/datasets",
     response_model=list[DatasetOut],
     tags=["records"],
-    responses=_answers("list_datasets"),
+    responses=_answers("list_datasets", _TABLE),
 )
-def list_datasets(service: ServiceDep) -> list[DatasetOut]:
+def list_datasets(service: ServiceDep, format: FormatQuery = Format.JSON) -> Any:
     """Every dataset in the store, by name (`mapper datasets`)."""
-    return [DatasetOut(**vars(info)) for info in service.datasets()]
+    found = [DatasetOut(**vars(info)) for info in service.datasets()]
+    if format is Format.CSV:
+        rows, columns = _record_rows(found)
+        return csv_response(rows, columns or list(DatasetOut.model_fields), "datasets")
+    return found

@@ -9,20 +9,21 @@ from mapper.model import year_of
 
 __all__ = ["funding"]
 
-_RECIPIENTS = (*SECTORS, "collaboration")
+_RANK = {sector: i for i, sector in enumerate(SECTORS)}
 
 
 def funding(G, *, year_from: int | None = None, year_to: int | None = None) -> dict:
     """Sum the FUNDS relations of the snapshot `G` by funder sector, recipient sector and year.
 
-    A FUNDS relation goes from an actor (the funder) to an actor or a collaboration; the
-    recipient sector of a collaboration is `collaboration`. Its year is its `year`, else the year
-    of its `start`, else "unknown" (years are strings). An amount is summed per currency;
+    A FUNDS relation goes from an actor (the funder) to an actor or a collaboration
+    (`recipient`: "actor" or "collaboration"; a collaboration has no recipient sector, None).
+    Its year is its `year`, else the year of its `start`, else None. An amount is summed per
+    currency;
     a relation without an amount is counted (`count`) but adds 0, and a missing currency is
     "unknown". `year_from`/`year_to` keep the relations whose period overlaps the range
-    (undated ones are kept, under "unknown"). Returns:
+    (undated ones are kept, with year None). Returns:
 
-    - `flows`: `[{funder_sector, recipient_sector, year, currency, amount, count}]`;
+    - `flows`: `[{funder_sector, recipient, recipient_sector, year, currency, amount, count}]`;
     - `funders`: per funder, `{funder, name, sector, totals: {currency: {amount, count}}}`;
     - `totals`: `{currency: {amount, count}}` over all kept relations.
 
@@ -38,8 +39,8 @@ def funding(G, *, year_from: int | None = None, year_to: int | None = None) -> d
     ...      Relation(type="FUNDS", source="vinnova", target="lab")])
     >>> result = funding(G)
     >>> result["flows"][0]  # doctest: +NORMALIZE_WHITESPACE
-    {'funder_sector': 'public', 'recipient_sector': 'civil_society', 'year': '2021',
-     'currency': 'SEK', 'amount': 2000000.0, 'count': 1}
+    {'funder_sector': 'public', 'recipient': 'actor', 'recipient_sector': 'civil_society',
+     'year': 2021, 'currency': 'SEK', 'amount': 2000000.0, 'count': 1}
     >>> result["totals"]
     {'SEK': {'amount': 2000000.0, 'count': 1}, 'unknown': {'amount': 0.0, 'count': 1}}
     """
@@ -53,14 +54,12 @@ def funding(G, *, year_from: int | None = None, year_to: int | None = None) -> d
         if not overlaps(relation_period(data), year_from, year_to):
             continue
         amount, currency = data.get("amount"), data.get("currency") or "unknown"
-        sectors = (G.nodes[funder].get("sector"), _recipient_sector(G, recipient))
-        key = (*sectors, _year(data), currency)
+        key = (G.nodes[funder].get("sector"), *_recipient(G, recipient), _year(data), currency)
         for total in (flows[key], by_funder[funder][currency], totals[currency]):
             total.add(amount)
     return {
         "flows": [
-            dict(zip(("funder_sector", "recipient_sector", "year", "currency"), key, strict=True))
-            | flows[key].as_dict()
+            dict(zip(_FLOW_FIELDS, key, strict=True)) | flows[key].as_dict()
             for key in sorted(flows, key=_flow_order)
         ],
         "funders": [
@@ -94,20 +93,27 @@ def _as_dicts(sums: dict) -> dict:
     return {currency: sums[currency].as_dict() for currency in sorted(sums)}
 
 
-def _recipient_sector(G, recipient) -> str | None:
+_FLOW_FIELDS = ("funder_sector", "recipient", "recipient_sector", "year", "currency")
+
+
+def _recipient(G, recipient) -> tuple[str, str | None]:
+    """("actor", its sector) or ("collaboration", None)."""
     if G.nodes[recipient].get("node_type") == "collaboration":
-        return "collaboration"
-    return G.nodes[recipient].get("sector")
+        return "collaboration", None
+    return "actor", G.nodes[recipient].get("sector")
 
 
-def _year(data: dict) -> str:
+def _year(data: dict) -> int | None:
     year = data.get("year")
-    if year is None:
-        year = year_of(data.get("start"))
-    return "unknown" if year is None else str(year)
+    return year_of(data.get("start")) if year is None else int(year)
 
 
 def _flow_order(key: tuple) -> tuple:
-    funder_sector, recipient_sector, year, currency = key
-    rank = {sector: i for i, sector in enumerate(_RECIPIENTS)}
-    return rank.get(funder_sector, 99), rank.get(recipient_sector, 99), year, currency
+    funder_sector, recipient, recipient_sector, year, currency = key
+    return (
+        _RANK.get(funder_sector, 99),
+        recipient,
+        _RANK.get(recipient_sector, 99),
+        (year is None, year or 0),
+        currency,
+    )
