@@ -153,11 +153,21 @@ class Broker(BaseModel):
         "that pass through it (0-1)"
     )
     betweenness: float = Field(description="Normalised betweenness over all pairs (0-1)")
+    between_sectors: float | None = Field(
+        None,
+        description="With `sector_a` and `sector_b`: the average share of the shortest paths "
+        "between an actor of one and an actor of the other that pass through it (0-1); "
+        "otherwise null",
+    )
     brokerage: Brokerage = Field(description="Its brokerage roles")
 
 
 class Brokers(BaseModel):
     scope: Asked = Field(description=_ASKED)
+    sectors: list[Sector] | None = Field(
+        None,
+        description="`sector_a` and `sector_b` when the brokers between them were asked for",
+    )
     brokers: list[Broker] = Field(
         description="At most `top` actors, by cross-sector betweenness, then betweenness, then id"
     )

@@ -622,8 +622,17 @@ class MapperService:
 
         return self._answer(("gaps", scope, tuple(params.items())), scope, params, compute)
 
-    def brokers(self, scope: Scope, *, top: int = 10, sample: int | None = None) -> dict:
-        """The `top` actors by cross-sector betweenness, with brokerage roles (analysis.brokers).
+    def brokers(
+        self,
+        scope: Scope,
+        *,
+        top: int = 10,
+        sample: int | None = None,
+        sector_a: Sector | str | None = None,
+        sector_b: Sector | str | None = None,
+    ) -> dict:
+        """The `top` actors by cross-sector betweenness, with brokerage roles (analysis.brokers);
+        with `sector_a` and `sector_b`, the brokers between those two sectors first.
 
         `sample` estimates betweenness from that many source actors. When it is None, the
         answer is exact if it fits BETWEENNESS_BUDGET, else estimated from as many sources as
@@ -633,13 +642,19 @@ class MapperService:
         if sample is not None:
             _within("sample", sample, 1, 100_000)
 
+        if (sector_a is None) != (sector_b is None):
+            missing = "sector_b" if sector_b is None else "sector_a"
+            raise InvalidParameter(missing, "the brokers between two sectors need both sectors")
+        sectors = None if sector_a is None else (str(sector_a), str(sector_b))
+
         def compute() -> dict:
             C = self.compact(scope)
             k = sample if sample is not None else _betweenness_sample(C, BETWEENNESS_BUDGET)
-            return brokers(C, top=top, k=k)
+            return brokers(C, top=top, k=k, sectors=sectors)
 
-        parameters = {"top": top, "sample": sample}
-        return self._answer(("brokers", scope, top, sample), scope, parameters, compute)
+        parameters = {"top": top, "sample": sample, "sector_a": sector_a, "sector_b": sector_b}
+        key = ("brokers", scope, top, sample, sectors)
+        return self._answer(key, scope, parameters, compute)
 
     @_suggesting
     def paths(

@@ -14,14 +14,16 @@ from mapper.analysis.brokers import (
     brokers,
     cross_sector_betweenness,
 )
+from mapper.analysis.compact import compact_graph
 
 SECTORS = ("public", "private", "civil_society", "academia")
 
 
 def graph(edges, sectors):
     G = nx.Graph()
-    G.add_nodes_from((node, {"sector": sector, "name": node.upper()})
-                     for node, sector in sectors.items())
+    G.add_nodes_from(
+        (node, {"sector": sector, "name": node.upper()}) for node, sector in sectors.items()
+    )
     G.add_edges_from(edges)
     return G
 
@@ -42,12 +44,24 @@ def test_brokerage_roles_by_hand():
     #   liaison (three sectors): {a1, a2} x {p1, p2}                      -> 4
     G = graph(
         [("hub", x) for x in ("a1", "a2", "p1", "p2", "c1", "c2")] + [("a1", "a2")],
-        {"hub": "civil_society", "a1": "academia", "a2": "academia", "p1": "public",
-         "p2": "public", "c1": "civil_society", "c2": "civil_society"},
+        {
+            "hub": "civil_society",
+            "a1": "academia",
+            "a2": "academia",
+            "p1": "public",
+            "p2": "public",
+            "c1": "civil_society",
+            "c2": "civil_society",
+        },
     )
     roles = brokerage(G)
-    assert roles["hub"] == {"coordinator": 1, "itinerant": 1, "representative_gatekeeper": 8,
-                            "liaison": 4, "total": 14}
+    assert roles["hub"] == {
+        "coordinator": 1,
+        "itinerant": 1,
+        "representative_gatekeeper": 8,
+        "liaison": 4,
+        "total": 14,
+    }
     # a1's neighbours hub and a2 are linked: no open two-path through a1
     assert roles["a1"]["total"] == 0
     assert roles["p1"]["total"] == 0
@@ -92,8 +106,9 @@ def brute_force_cross_sector(G, weight=None):
                 through[v] += 1 / len(paths)
     shares = {}
     for v in G:
-        pairs = sum(1 for s, t in itertools.combinations(G, 2)
-                    if sector[s] != sector[t] and v not in (s, t))
+        pairs = sum(
+            1 for s, t in itertools.combinations(G, 2) if sector[s] != sector[t] and v not in (s, t)
+        )
         shares[v] = through[v] / pairs if pairs else 0.0
     return shares
 
@@ -120,8 +135,13 @@ def test_cross_sector_and_plain_betweenness_by_hand():
     # a-p go through it -> 4/5.
     G = graph(
         [("centre", x) for x in ("a", "p", "c2", "c3")] + [("a", "p")],
-        {"centre": "civil_society", "a": "academia", "p": "public", "c2": "civil_society",
-         "c3": "civil_society"},
+        {
+            "centre": "civil_society",
+            "a": "academia",
+            "p": "public",
+            "c2": "civil_society",
+            "c3": "civil_society",
+        },
     )
     assert betweenness(G)["centre"] == pytest.approx(5 / 6)
     assert cross_sector_betweenness(G)["centre"] == pytest.approx(4 / 5)
@@ -147,8 +167,12 @@ def test_brokers_ranked_by_cross_sector_betweenness():
     # Plain betweenness: impact-hub and vinnova each lie on 2 of the 3 pairs without them.
     G = graph(
         [("kth", "impact-hub"), ("impact-hub", "vinnova"), ("vinnova", "region-skane")],
-        {"kth": "academia", "impact-hub": "civil_society", "vinnova": "public",
-         "region-skane": "public"},
+        {
+            "kth": "academia",
+            "impact-hub": "civil_society",
+            "vinnova": "public",
+            "region-skane": "public",
+        },
     )
     result = brokers(G, top=4)
     assert (result["exact"], result["sources"], result["actors"]) == (True, 4, 4)
@@ -157,8 +181,13 @@ def test_brokers_ranked_by_cross_sector_betweenness():
     assert [b["cross_sector_betweenness"] for b in ranked] == pytest.approx([1, 2 / 3, 0, 0])
     assert [b["betweenness"] for b in ranked] == pytest.approx([2 / 3, 2 / 3, 0, 0])
     first = ranked[0]
-    assert first["brokerage"] == {"coordinator": 0, "itinerant": 0,
-                                  "representative_gatekeeper": 0, "liaison": 1, "total": 1}
+    assert first["brokerage"] == {
+        "coordinator": 0,
+        "itinerant": 0,
+        "representative_gatekeeper": 0,
+        "liaison": 1,
+        "total": 1,
+    }
     assert (first["name"], first["sector"]) == ("IMPACT-HUB", "civil_society")
     assert [b["actor"] for b in brokers(G, top=1)["brokers"]] == ["impact-hub"]
     assert json.loads(json.dumps(ranked)) == ranked
@@ -175,3 +204,53 @@ def test_brokers_ranked_by_cross_sector_betweenness():
 def test_bad_parameters(call, message):
     with pytest.raises(ValueError, match=message):
         call(random_graph(5, 0.5, seed=1))
+
+
+def _through_by_hand(G, a, b) -> dict:
+    """For each actor: over the pairs of an `a` actor and a `b` actor (itself in neither), the
+    average share of their shortest paths that pass through it; every path listed."""
+    sector = nx.get_node_attributes(G, "sector")
+    pairs = {frozenset((s, t)) for s in G if sector[s] == a for t in G if sector[t] == b and s != t}
+    shares = {}
+    for v in G:
+        counted = [tuple(pair) for pair in pairs if v not in pair]
+        total = 0.0
+        for s, t in counted:
+            if nx.has_path(G, s, t):
+                paths = list(nx.all_shortest_paths(G, s, t))
+                total += sum(v in path[1:-1] for path in paths) / len(paths)
+        shares[v] = total / len(counted) if counted else 0.0
+    return shares
+
+
+@pytest.mark.parametrize("trial", range(12))
+def test_between_sectors_is_the_share_of_paths_by_hand_on_both_graphs(trial):
+    from mapper.analysis.brokers import between_sectors
+
+    rng = random.Random(trial)
+    G = nx.gnp_random_graph(rng.randint(4, 14), 0.3, seed=trial)
+    G = nx.relabel_nodes(G, {v: f"a{v}" for v in G})
+    sectors = ["public", "private", "civil_society", "academia"]
+    nx.set_node_attributes(G, {v: rng.choice(sectors) for v in G}, "sector")
+    for a, b in [("public", "private"), ("public", "public"), ("academia", "civil_society")]:
+        expected = _through_by_hand(G, a, b)
+        for found in (between_sectors(G, a, b), between_sectors(compact_graph(G), a, b)):
+            assert found == pytest.approx(expected, abs=1e-9), (a, b)
+
+
+def test_brokers_between_two_sectors_rank_by_them():
+    G = nx.path_graph(["kth", "hub", "vinnova", "skr", "coompanion"])
+    sectors = {
+        "kth": "academia",
+        "hub": "civil_society",
+        "vinnova": "public",
+        "skr": "public",
+        "coompanion": "civil_society",
+    }
+    nx.set_node_attributes(G, sectors, "sector")
+    for graph in (G, compact_graph(G)):
+        result = brokers(graph, top=2, sectors=("academia", "public"))
+        assert result["sectors"] == ["academia", "public"]
+        found = {b["actor"]: b["between_sectors"] for b in result["brokers"]}
+        assert found == {"hub": 1.0, "vinnova": 1.0}  # every academia-public path
+        assert brokers(graph, top=1)["brokers"][0]["between_sectors"] is None

@@ -105,3 +105,24 @@ def test_funding_years_are_numbers_and_collaborations_have_no_sector(client):
     assert all(flow["recipient_sector"] != "collaboration" for flow in flows)
     to_collaborations = [f for f in flows if f["recipient"] == "collaboration"]
     assert to_collaborations and all(f["recipient_sector"] is None for f in to_collaborations)
+
+
+@pytest.mark.parametrize("path", ["/actors", "/collaborations"])
+def test_a_region_is_taken_in_every_form_the_analyses_take(client, path):
+    answers = [
+        {item["id"] for item in client.get(path, params={"region": form}).json()["items"]}
+        for form in ("Skåne län", "Skåne", "Region Skåne", "12")
+    ]
+    assert answers[0] and all(answer == answers[0] for answer in answers)
+
+
+def test_the_brokers_between_two_sectors(client):
+    body = client.get(
+        "/analysis/brokers", params={"sector_a": "public", "sector_b": "civil_society"}
+    ).json()
+    assert body["sectors"] == ["public", "civil_society"]
+    shares = [broker["between_sectors"] for broker in body["brokers"]]
+    assert shares == sorted(shares, reverse=True) and shares[0] > 0
+    assert body["scope"]["parameters"]["sector_a"] == "public"
+    error = client.get("/analysis/brokers", params={"sector_a": "public"}).json()["error"]
+    assert error["parameter"] == "sector_b"

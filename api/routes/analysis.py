@@ -534,14 +534,25 @@ def read_brokers(
             "it, exact unless the graph is too large (count, 1-100000)",
         ),
     ] = None,
+    sector_a: Annotated[
+        Sector | None,
+        Query(
+            description="With `sector_b`: rank by the shortest paths between these two sectors "
+            "(`between_sectors`); may be the same sector"
+        ),
+    ] = None,
+    sector_b: Annotated[
+        Sector | None, Query(description="The other sector; give both or neither")
+    ] = None,
     format: FormatQuery = Format.JSON,
 ):
     """Actors that connect sectors, by cross-sector betweenness, with brokerage roles."""
-    result = service.brokers(scope, top=top, sample=sample)
+    result = service.brokers(scope, top=top, sample=sample, sector_a=sector_a, sector_b=sector_b)
     if format is Format.CSV:
         estimate = {"exact": result["exact"], "sources": result["sources"]}
         rows = [{**broker, **broker["brokerage"], **estimate} for broker in result["brokers"]]
         columns = ["actor", "name", "sector", "cross_sector_betweenness", "betweenness"]
+        columns += ["between_sectors"] if result["sectors"] else []
         roles = ["coordinator", "itinerant", "representative_gatekeeper", "liaison", "total"]
         return csv_response(rows, [*columns, *roles, *estimate], "brokers", asked=result["scope"])
     return result

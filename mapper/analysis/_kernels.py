@@ -24,11 +24,12 @@ __all__ = [
 
 
 @numba.njit(cache=True, nogil=True)
-def _from_sources(indptr, indices, sectors, sources, total, cross):
+def _from_sources(indptr, indices, sectors, sources, total, cross, only):
     """Brandes' accumulation from each source, unweighted, in place into `total` and `cross`.
 
     `total[v]` sums, over the sources s and targets t (both other than v), the share of the
-    shortest s-t paths through v; `cross[v]` the same over targets in another sector than s.
+    shortest s-t paths through v; `cross[v]` the same over targets in another sector than s,
+    or, when `only` is a sector (not -1), over targets in that sector.
     The breadth-first pass writes each actor's successors on shortest paths into one flat list
     (actors are processed in BFS order, so each one's successors are contiguous); the
     accumulation then reads only those, not every neighbour again.
@@ -73,7 +74,10 @@ def _from_sources(indptr, indices, sectors, sources, total, cross):
                 sum_cross += share_cross[w]
             delta = paths[v] * sum_all
             delta_cross = paths[v] * sum_cross
-            target = 1.0 if sectors[v] != source_sector else 0.0
+            if only < 0:
+                target = 1.0 if sectors[v] != source_sector else 0.0
+            else:
+                target = 1.0 if sectors[v] == only else 0.0
             share[v] = (1.0 + delta) / paths[v]  # what v passes to each predecessor, per path
             share_cross[v] = (target + delta_cross) / paths[v]
             if v != s:
@@ -86,18 +90,21 @@ def _from_sources(indptr, indices, sectors, sources, total, cross):
 
 
 @numba.njit(cache=True, parallel=True)
-def _parallel_sums(indptr, indices, sectors, sources, parts):
+def _parallel_sums(indptr, indices, sectors, sources, parts, only):
     n = len(indptr) - 1
     total = np.zeros((parts, n), dtype=np.float64)
     cross = np.zeros((parts, n), dtype=np.float64)
     for part in numba.prange(parts):
         chunk = sources[part::parts]
-        _from_sources(indptr, indices, sectors, chunk, total[part], cross[part])
+        _from_sources(indptr, indices, sectors, chunk, total[part], cross[part], only)
     return total.sum(axis=0), cross.sum(axis=0)
 
 
-def betweenness_sums(indptr, indices, sectors, sources) -> tuple[np.ndarray, np.ndarray]:
-    """Unnormalised betweenness from `sources`: (all targets, targets in another sector).
+def betweenness_sums(
+    indptr, indices, sectors, sources, *, only: int = -1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unnormalised betweenness from `sources`: (all targets, targets in another sector, or
+    in sector `only` when it is given).
 
     Both count ordered (source, target) pairs, so an exact run counts each unordered pair
     twice. Runs on every core numba has (one part of the sources each).
@@ -110,6 +117,7 @@ def betweenness_sums(indptr, indices, sectors, sources) -> tuple[np.ndarray, np.
         np.asarray(sectors, dtype=np.int8),
         sources,
         parts,
+        only,
     )
 
 

@@ -13,7 +13,14 @@ from mapper.analysis._shared import SECTORS, check_count, sectors_of, without_un
 from mapper.analysis.compact import CompactGraph
 from mapper.errors import InvalidParameter
 
-__all__ = ["ROLES", "betweenness", "brokerage", "brokers", "cross_sector_betweenness"]
+__all__ = [
+    "ROLES",
+    "between_sectors",
+    "betweenness",
+    "brokerage",
+    "brokers",
+    "cross_sector_betweenness",
+]
 
 ROLES = ("coordinator", "itinerant", "representative_gatekeeper", "liaison")
 _DIGITS = 12  # scores are ranked rounded to this many decimals, so float noise breaks no tie
@@ -118,10 +125,78 @@ def cross_sector_betweenness(
     }
 
 
+def between_sectors(G, a: str, b: str, *, k: int | None = None, seed: int = 0) -> dict:
+    """Betweenness between two sectors: for actor v, the share of the shortest paths between
+    an actor of sector `a` and one of sector `b` (neither v) that pass through v, averaged
+    over those pairs (0-1; `a` may be `b`). `k` estimates it from that many sampled actors of
+    `a`. A `CompactGraph` is computed with compiled code, a networkx graph with networkx.
+
+    >>> G = nx.path_graph(["kth", "impact-hub", "vinnova", "skr"])
+    >>> nx.set_node_attributes(G, {"kth": "academia", "impact-hub": "civil_society",
+    ...     "vinnova": "public", "skr": "public"}, "sector")
+    >>> between_sectors(G, "academia", "public")
+    {'kth': 0.0, 'impact-hub': 1.0, 'vinnova': 1.0, 'skr': 0.0}
+    """
+    for sector in (a, b):
+        if sector not in SECTORS:
+            raise InvalidParameter("sector", f"{sector!r} is not one of {', '.join(SECTORS)}")
+    if isinstance(G, CompactGraph):
+        return dict(zip(map(str, G.ids), _compact_between(G, a, b, k, seed).tolist(), strict=True))
+    sector = sectors_of(G)
+    sources = sorted((v for v in G if sector[v] == a), key=str)
+    targets = [v for v in G if sector[v] == b]
+    chosen = sources if k is None or k >= len(sources) else _sample(sources, k, seed)
+    raw = nx.betweenness_centrality_subset(G, chosen, targets, normalized=False)
+    # networkx halves an undirected graph's sums: a pair within one sector is then counted
+    # once, a pair across two only half
+    factor = (1.0 if a == b else 2.0) * (len(sources) / len(chosen) if chosen else 0.0)
+    return {v: _pair_share(raw[v] * factor, len(sources), len(targets), sector[v], a, b) for v in G}
+
+
+def _sample(nodes: list, k: int, seed: int) -> list:
+    picked = np.random.default_rng(seed).choice(len(nodes), size=k, replace=False)
+    return [nodes[i] for i in sorted(picked.tolist())]
+
+
+def _pair_share(through: float, n_a: int, n_b: int, own: str, a: str, b: str) -> float:
+    """`through` (paths through v summed over the pairs) as a share of the pairs without v."""
+    n_a -= own == a
+    n_b -= own == b
+    pairs = n_a * (n_a - 1) / 2 if a == b else n_a * n_b
+    return through / pairs if pairs > 0 else 0.0
+
+
+def _compact_between(G: CompactGraph, a: str, b: str, k, seed) -> np.ndarray:
+    from mapper.analysis._kernels import betweenness_sums  # numba: imported when first needed
+
+    ia, ib = SECTORS.index(a), SECTORS.index(b)
+    members = np.flatnonzero(G.sectors == ia)
+    n_a, n_b = len(members), int((G.sectors == ib).sum())
+    if k is not None and k < n_a:
+        members = np.sort(np.random.default_rng(seed).choice(members, size=k, replace=False))
+    if not len(members):
+        return np.zeros(len(G))
+    _, through = betweenness_sums(G.weights.indptr, G.weights.indices, G.sectors, members, only=ib)
+    through = through * (n_a / len(members)) / (2.0 if a == b else 1.0)  # ordered pairs in a
+    own_a = (G.sectors == ia).astype(float)
+    own_b = (G.sectors == ib).astype(float)
+    left, right = n_a - own_a, n_b - own_b
+    pairs = left * (left - 1) / 2 if a == b else left * right
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(pairs > 0, through / pairs, 0.0)
+
+
 def brokers(
-    G, *, top: int = 10, k: int | None = None, seed: int = 0, weight: str | None = None
+    G,
+    *,
+    top: int = 10,
+    k: int | None = None,
+    seed: int = 0,
+    weight: str | None = None,
+    sectors: tuple[str, str] | None = None,
 ) -> dict:
-    """The `top` actors by cross-sector betweenness, then betweenness, then id.
+    """The `top` actors by cross-sector betweenness, then betweenness, then id; with
+    `sectors` (a, b), by `between_sectors` first: the brokers between those two sectors.
 
     Returns `{brokers, exact, sources, actors}`: `exact` is False when the betweenness values
     are estimated from `sources` sampled source actors (`k` below the number of actors). Each
@@ -141,11 +216,13 @@ def brokers(
     check_count("top", top)
     G, unknown = without_unknown(G)
     k = _sample_size(G, k)
+    pair = None if sectors is None else between_sectors(G, *sectors, k=k, seed=seed)
     if isinstance(G, CompactGraph):
-        ranked = _compact_brokers(G, top, k, seed, weight)
+        ranked = _compact_brokers(G, top, k, seed, weight, pair)
     else:
-        ranked = _networkx_brokers(G, top, k, seed, weight)
+        ranked = _networkx_brokers(G, top, k, seed, weight, pair)
     return {
+        "sectors": None if sectors is None else list(sectors),
         "brokers": ranked,
         "exact": k is None,
         "sources": len(G) if k is None else k,
@@ -154,12 +231,19 @@ def brokers(
     }
 
 
-def _networkx_brokers(G, top, k, seed, weight) -> list[dict]:
+def _networkx_brokers(G, top, k, seed, weight, pair) -> list[dict]:
     cross = cross_sector_betweenness(G, k=k, seed=seed, weight=weight)
     between = betweenness(G, k=k, seed=seed, weight=weight)
     roles = brokerage(G)
+    first = pair or dict.fromkeys(G, 0.0)
     ranked = sorted(
-        G, key=lambda node: (-round(cross[node], _DIGITS), -round(between[node], _DIGITS), node)
+        G,
+        key=lambda node: (
+            -round(first[node], _DIGITS),
+            -round(cross[node], _DIGITS),
+            -round(between[node], _DIGITS),
+            node,
+        ),
     )[:top]
     return [
         {
@@ -168,17 +252,18 @@ def _networkx_brokers(G, top, k, seed, weight) -> list[dict]:
             "sector": G.nodes[node]["sector"],
             "cross_sector_betweenness": cross[node],
             "betweenness": between[node],
+            "between_sectors": None if pair is None else pair[node],
             "brokerage": roles[node],
         }
         for node in ranked
     ]
 
 
-def _compact_brokers(G: CompactGraph, top, k, seed, weight) -> list[dict]:
+def _compact_brokers(G: CompactGraph, top, k, seed, weight, pair) -> list[dict]:
     between, cross, _ = _compact_scores(G, k, seed, weight)
-    order = np.lexsort((np.arange(len(G)), -np.round(between, _DIGITS), -np.round(cross, _DIGITS)))[
-        :top
-    ]
+    first = np.zeros(len(G)) if pair is None else np.fromiter(pair.values(), float, len(G))
+    keys = (np.arange(len(G)), -np.round(between, _DIGITS), -np.round(cross, _DIGITS))
+    order = np.lexsort((*keys, -np.round(first, _DIGITS)))[:top]
     roles = _compact_roles(G, only=order)
     return [
         {
@@ -187,6 +272,7 @@ def _compact_brokers(G: CompactGraph, top, k, seed, weight) -> list[dict]:
             "sector": SECTORS[G.sectors[i]],
             "cross_sector_betweenness": float(cross[i]),
             "betweenness": float(between[i]),
+            "between_sectors": None if pair is None else float(first[i]),
             "brokerage": _role_dict(roles[row]),
         }
         for row, i in enumerate(order.tolist())
