@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
 import inspect
 import io
@@ -17,7 +16,15 @@ from fastapi.responses import Response
 
 from mapper.errors import InvalidParameter
 from mapper.filters import options
-from mapper.service import ActorFilter, CollaborationFilter, MapperService, Scope
+from mapper.service import (
+    LIMITS,
+    ActorFilter,
+    CollaborationFilter,
+    MapperService,
+    Scope,
+    csv_line,
+    defuse_formulas,
+)
 
 _F = TypeVar("_F")
 
@@ -26,7 +33,9 @@ __all__ = [
     "CollaborationFilterDep",
     "Format",
     "FormatQuery",
+    "PermutationsQuery",
     "ScopeDep",
+    "SeedQuery",
     "ServiceDep",
     "csv_response",
     "filter_dependency",
@@ -137,23 +146,39 @@ class Format(StrEnum):
     CSV = "csv"
 
 
+PermutationsQuery = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=LIMITS.permutations,
+        description="Shuffles of the gaps' null model; more give finer p-values "
+        f"(count, 1-{LIMITS.permutations})",
+    ),
+]
+SeedQuery = Annotated[
+    int,
+    Query(
+        ge=0,
+        le=2**32 - 1,
+        description="Random seed of the shuffles: the same seed, the same answer "
+        "(integer, 0 to 2^32-1)",
+    ),
+]
+
 FormatQuery = Annotated[
     Format, Query(description="`csv` for a CSV table instead of JSON, where the answer is a table")
 ]
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 
 def _cell(value: Any) -> str:
-    """A CSV cell; lists and maps as JSON; a leading formula character is neutralised with '."""
+    """A CSV cell; lists and maps as JSON; numbers as they are; every formula a spreadsheet
+    would see, at the start or after a `,` or `;`, neutralised with ' as seed CSV does it."""
     if value is None:
         return ""
     if isinstance(value, list | tuple | dict):
         value = json.dumps(value, ensure_ascii=False)
     text = str(value)
-    if text.startswith(_FORMULA_PREFIXES) and not _is_number(text):
-        return "'" + text
-    return text
+    return text if _is_number(text) else defuse_formulas(text)
 
 
 def _is_number(text: str) -> bool:
@@ -180,10 +205,9 @@ def csv_response(
     buffer.write("\ufeff")
     for key, value in (asked or {}).items():
         buffer.write(f"# {key}: {json.dumps(value, ensure_ascii=False)}\r\n")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
+    buffer.write(csv_line(columns))  # quotes `;`, CR and LF too, unlike csv.writer
     for row in rows:
-        writer.writerow([_cell(row.get(column)) for column in columns])
+        buffer.write(csv_line([_cell(row.get(column)) for column in columns]))
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",

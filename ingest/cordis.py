@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ingest.limits import LimitExceeded, decoder
 from ingest.rows import Row
 from mapper.countries import COUNTRY_ALIASES, COUNTRY_CODES
 from mapper.errors import InvalidParameter, SeedFileError
@@ -95,7 +96,7 @@ _KIND_ENDINGS = {
 }
 _SUFFIXES = (".json", ".csv")
 _URL = re.compile(r"^https?://[^\s/?#.]+(\.[^\s/?#.]+)+(:\d+)?([/?#]\S*)?$", re.IGNORECASE)
-_decoder = json.JSONDecoder()
+_decoder = decoder  # refuses whole numbers of too many digits (limits.LimitExceeded)
 
 
 def cordis_rows(
@@ -304,7 +305,10 @@ def _json_items(text: str) -> Iterator[tuple[int, Any]]:
     while True:
         line += text.count("\n", counted, position)
         counted = position
-        value, position = _decoder.raw_decode(text, position)
+        try:
+            value, position = _decoder.raw_decode(text, position)
+        except LimitExceeded as error:  # a number of too many digits, at its item's line
+            raise json.JSONDecodeError(str(error), text, position) from None
         yield line, value
         position = _skip(text, position)
         if text.startswith("]", position):

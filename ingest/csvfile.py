@@ -1,20 +1,24 @@
 """Seed CSV files: read row by row (UTF-8 with or without BOM, `,` or `;`), and written.
 
-`write_csv` writes cells as they are, and its files read back as the same records. A cell that
-begins with `=`, `+`, `-` or `@` is a formula to a spreadsheet program; pass
-`spreadsheet_safe=True` to write files for Excel instead: a BOM so Excel sees UTF-8, and a `'`
-before such cells so they stay text. Those files read back as the same records too: the reader
-drops one `'` in front of a formula character (`'=SUM(A1)` reads as `=SUM(A1)`), so a cell that
-really starts with `'=` is written as `''=` (in both modes).
+`write_csv` writes cells as they are, and its files read back as the same records. A cell
+holding `"`, `,`, `;`, CR or LF is quoted (`;` too, for Excel in a Swedish locale). A cell that
+begins with `=`, `+`, `-`, `@` (or their full-width forms, tab or CR) is a formula to a
+spreadsheet program, and so is a part of a cell after `,` or `;`, where Excel may split it;
+pass `spreadsheet_safe=True` to write files for Excel instead: a BOM so Excel sees UTF-8, and a
+`'` before each such part so it stays text. Those files read back as the same records too: the
+reader drops one `'` in front of a formula character at the start of a cell or part
+(`'=SUM(A1)` reads as `=SUM(A1)`, `a;'=b` as `a;=b`), so a part that really starts with `'=` is
+written as `''=` (in both modes). A cell longer than `limits.MAX_CELL_CHARS` is an error.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import difflib
+import functools
 import itertools
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,17 +26,49 @@ from typing import Any, TextIO
 
 import networkx as nx
 
+from ingest.limits import MAX_CELL_CHARS, LimitExceeded, loads
 from ingest.rows import COLUMNS, RECORD_TYPES, REQUIRED_COLUMNS, SOURCE_COLUMNS, Row
 from ingest.snapshot import batch_from_graph
 from mapper.errors import SeedFileError
 from mapper.model import Actor, Collaboration, Relation, format_external_ids
 
-__all__ = ["FORMULA_STARTS", "read_csv", "record_type_of_name", "write_csv"]
+__all__ = [
+    "FORMULA_STARTS",
+    "FileNotRead",
+    "csv_line",
+    "defuse_formulas",
+    "read_csv",
+    "record_type_of_name",
+    "write_csv",
+]
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+"""What a spreadsheet takes for the start of a formula: = + - @, tab and CR, and the full-width
+＝ ＋ － ＠ (Excel converts them), at the start of a cell or of a part after `,` or `;`."""
+
+csv.field_size_limit(MAX_CELL_CHARS)  # a bigger cell is a csv.Error, reported with its line
 
 _PREFIXES = {"actors": "actor", "collaborations": "collaboration", "relations": "relation"}
 _INTERNED = frozenset({"source", "target", "source_document"})
+
+
+class FileNotRead(SeedFileError):
+    """A problem that stops a seed file being read (not UTF-8, empty, a header that does not
+    fit): the records after it are unknown. `record_type` is what the file holds, as its name
+    or header says; None when neither does.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        line: int | None,
+        field: str | None,
+        problem: str,
+        *,
+        record_type: str | None = None,
+    ):
+        super().__init__(path, line, field, problem)
+        self.record_type = record_type
 
 
 def record_type_of_name(name: str) -> str | None:
@@ -50,27 +86,45 @@ def record_type_of_name(name: str) -> str | None:
 def read_csv(path: str | Path, shown_as: str | None = None) -> Iterator[Row | SeedFileError]:
     """Yield a Row per record of a seed CSV file, and a SeedFileError per unreadable row.
 
-    Problems with the header (unknown or missing columns) are yielded and end the file.
+    A problem that ends the file (not UTF-8, no header, unknown or missing columns) is a
+    FileNotRead.
     `shown_as` is how the path appears in messages (default: `path` as given).
     """
     shown = str(shown_as or path)
-    with open(path, encoding="utf-8-sig", newline="") as file:
+    record_type = record_type_of_name(Path(path).name)
+    try:
+        file = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
+    except OSError as error:
+        yield FileNotRead(
+            shown,
+            None,
+            None,
+            f"cannot be read ({error.strerror}); check that you may read it",
+            record_type=record_type,
+        )
+        return
+    with file:
         try:
             yield from _rows(file, Path(path).name, shown)
         except UnicodeDecodeError:
-            yield _not_utf8(Path(path), shown)
+            yield _not_utf8(Path(path), shown, record_type)
 
 
 def _rows(file: TextIO, name: str, shown: str) -> Iterator[Row | SeedFileError]:
     header = file.readline()
     if not header.strip():
-        yield SeedFileError(shown, None, None, "the file is empty; expected a header row")
+        problem = "the file is empty; expected a header row"
+        yield FileNotRead(shown, None, None, problem, record_type=record_type_of_name(name))
         return
     reader = csv.reader(itertools.chain([header], file), delimiter=_delimiter(header))
-    columns = [column.strip().lower() for column in next(reader)]
+    try:
+        columns = [column.strip().lower() for column in next(reader)]
+    except csv.Error as error:
+        yield FileNotRead(shown, 1, None, _unreadable(error), record_type=record_type_of_name(name))
+        return
     record_type = record_type_of_name(name) or _record_type_of_header(columns)
     if record_type is None:
-        yield SeedFileError(shown, 1, None, _unknown_header(columns))
+        yield FileNotRead(shown, 1, None, _unknown_header(columns))
         return
     problems = _header_problems(columns, record_type, shown)
     if problems:
@@ -82,17 +136,31 @@ def _rows(file: TextIO, name: str, shown: str) -> Iterator[Row | SeedFileError]:
 def _records(
     reader: Any, columns: list[str], record_type: str, shown: str
 ) -> Iterator[Row | SeedFileError]:
-    to_fields = _fields_of(columns)
+    to_fields = _fields_of(columns, shown)
     last_line = reader.line_num
-    for cells in reader:
-        line, last_line = last_line + 1, reader.line_num
-        if len(cells) != len(columns):
-            if any(cell.strip() for cell in cells):
-                yield SeedFileError(shown, line, None, _cell_count(len(cells), len(columns)))
-            continue
-        fields = to_fields(cells)
-        if fields:
-            yield Row(record_type, line, fields, "csv")
+    try:
+        for cells in reader:
+            line, last_line = last_line + 1, reader.line_num
+            if len(cells) != len(columns):
+                if any(cell.strip() for cell in cells):
+                    yield SeedFileError(shown, line, None, _cell_count(len(cells), len(columns)))
+                continue
+            fields = to_fields(cells, line)
+            if isinstance(fields, SeedFileError):
+                yield fields
+            elif fields:
+                yield Row(record_type, line, fields, "csv")
+    except csv.Error as error:  # a cell over the limit (the reader cannot go on after it)
+        yield FileNotRead(shown, last_line + 1, None, _unreadable(error), record_type=record_type)
+
+
+def _unreadable(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return (
+            f"a cell is longer than {MAX_CELL_CHARS:,} characters, the most a cell may hold "
+            "(is a quote left open?); the rest of the file is not read"
+        )
+    return f"cannot read the row ({error}); the rest of the file is not read"
 
 
 def _delimiter(header: str) -> str:
@@ -116,22 +184,23 @@ def _unknown_header(columns: list[str]) -> str:
     )
 
 
-def _header_problems(columns: list[str], record_type: str, shown: str) -> list[SeedFileError]:
+def _header_problems(columns: list[str], record_type: str, shown: str) -> list[FileNotRead]:
     expected = COLUMNS[record_type]
+    problem_at = functools.partial(FileNotRead, shown, 1, record_type=record_type)
     problems = []
     for column in dict.fromkeys(columns):
         if not column:
             problem = "a column has no name; remove the delimiter at the end of the header"
-            problems.append(SeedFileError(shown, 1, None, problem))
+            problems.append(problem_at(None, problem))
         elif column not in expected:
-            problems.append(SeedFileError(shown, 1, column, _unknown_column(column, expected)))
+            problems.append(problem_at(column, _unknown_column(column, expected)))
         elif columns.count(column) > 1:
-            problems.append(SeedFileError(shown, 1, column, "the column appears more than once"))
+            problems.append(problem_at(column, "the column appears more than once"))
     for column in REQUIRED_COLUMNS[record_type]:
         if column not in columns:
             needed = ", ".join(REQUIRED_COLUMNS[record_type])
             problem = f"missing column; a file of {record_type}s needs the columns {needed}"
-            problems.append(SeedFileError(shown, 1, column, problem))
+            problems.append(problem_at(column, problem))
     return problems
 
 
@@ -148,7 +217,7 @@ def _cell_count(found: int, expected: int) -> str:
     )
 
 
-def _not_utf8(path: Path, shown: str) -> SeedFileError:
+def _not_utf8(path: Path, shown: str, record_type: str | None) -> FileNotRead:
     data = path.read_bytes()
     try:
         data.decode("utf-8-sig")
@@ -157,12 +226,13 @@ def _not_utf8(path: Path, shown: str) -> SeedFileError:
         byte = data[error.start : error.start + 1]
     else:  # pragma: no cover - the reader only calls this after a decoding error
         line, byte = None, b""
-    return SeedFileError(
+    return FileNotRead(
         shown,
         line,
         None,
         f"the file is not UTF-8 text (byte 0x{byte.hex()} is not UTF-8{_guess(data)}); "
         'save it again as UTF-8, e.g. in Excel with Save As > "CSV UTF-8 (Comma delimited)"',
+        record_type=record_type,
     )
 
 
@@ -177,7 +247,9 @@ def _guess(data: bytes) -> str:
 # -- cells to fields -----------------------------------------------------------------------------
 
 
-def _fields_of(columns: list[str]) -> Callable[[list[str]], dict[str, Any]]:
+def _fields_of(
+    columns: list[str], shown: str
+) -> Callable[[list[str], int], dict[str, Any] | SeedFileError]:
     """The function from a row's cells to its fields, for a file with these columns.
 
     Empty cells are left out ("not given"), the others stripped. Ids and other often repeated
@@ -190,12 +262,12 @@ def _fields_of(columns: list[str]) -> Callable[[list[str]], dict[str, Any]]:
     sources = [(column, name) for column, name in sources if column in columns]
     has_data = "data" in columns
 
-    def fields_of(cells: list[str]) -> dict[str, Any]:
+    def fields_of(cells: list[str], line: int) -> dict[str, Any] | SeedFileError:
         cleaned = zip(columns, map(str.strip, cells), strict=True)
         fields = {column: value for column, value in cleaned if value}
         if "'" in "".join(cells):  # seldom: one search instead of a look at each cell
             for column, value in fields.items():
-                if value[0] == "'":
+                if "'" in value:
                     fields[column] = _unquoted(value)
         for column in interned:
             if column in fields:
@@ -205,8 +277,12 @@ def _fields_of(columns: list[str]) -> Callable[[list[str]], dict[str, Any]]:
             fields["sources"] = [source]
         if has_data and "data" in fields:
             # Text that is not JSON stays text: the validator then says why it is no JSON object.
-            with contextlib.suppress(json.JSONDecodeError):
-                fields["data"] = json.loads(fields["data"])
+            try:
+                fields["data"] = loads(fields["data"])
+            except json.JSONDecodeError:
+                pass
+            except LimitExceeded as error:
+                return SeedFileError(shown, line, "data", str(error))
         return fields
 
     return fields_of
@@ -242,15 +318,12 @@ def _write_table(
     spreadsheet_safe: bool,
 ) -> None:
     encoding = "utf-8-sig" if spreadsheet_safe else "utf-8"
-    escape = _safe if spreadsheet_safe else _kept
+    escape = defuse_formulas if spreadsheet_safe else _kept
     with open(path, "w", encoding=encoding, newline="") as file:
-        # CRLF, as RFC 4180 has it: the writer then quotes a cell with a lone CR too (it quotes
-        # the characters of its line terminator), which the reader would take for a line break
-        writer = csv.writer(file, lineterminator="\r\n")
-        writer.writerow(columns)
+        file.write(csv_line(columns))
         for record in records:
             for cells in _record_rows(record, columns):
-                writer.writerow([escape(cell) for cell in cells])
+                file.write(csv_line([escape(cell) for cell in cells]))
 
 
 def _record_rows(
@@ -288,28 +361,80 @@ def _cell(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-def _safe(cell: str) -> str:
-    """`cell` with a `'` in front if a spreadsheet takes it as a formula; `_unquoted` undoes it.
+def csv_line(cells: list[str]) -> str:
+    r"""One CSV row, CRLF-terminated, with every cell quoted that holds `"`, `,`, `;`, CR or LF.
 
-    >>> _safe("=cmd|' /C calc'!A0"), _safe("'=x"), _safe("'quoted'")
-    ("'=cmd|' /C calc'!A0", "''=x", "'quoted'")
+    `;` too, since Excel in a Swedish locale splits at it; csv.writer would leave it bare.
+
+    >>> csv_line(["a", "b;c", "d\re", 'say "hi" twice'])
+    'a,"b;c","d\re","say ""hi"" twice"\r\n'
     """
-    return "'" + cell if cell.lstrip("'").startswith(FORMULA_STARTS) else cell
+    line = ",".join(cells)
+    if _SPECIAL.search(line) is None and line.count(",") == len(cells) - 1:
+        return line + "\r\n"  # the common row: no cell needs quotes
+    return ",".join(_quoted(cell) for cell in cells) + "\r\n"
+
+
+_SPECIAL = re.compile(r'[";\r\n]')
+_QUOTED = re.compile(r'[",;\r\n]')
+_SEPARATORS = re.compile(r"([,;])")
+
+
+def _quoted(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"' if _QUOTED.search(cell) else cell
+
+
+def defuse_formulas(cell: str) -> str:
+    """`cell` with a `'` in front of each part (the cell, and each piece after a `,` or `;`)
+    that a spreadsheet takes for a formula; `_unquoted` undoes it.
+
+    >>> defuse_formulas("=cmd|' /C calc'!A0"), defuse_formulas("'=x"), defuse_formulas("'q'")
+    ("'=cmd|' /C calc'!A0", "''=x", "'q'")
+    >>> defuse_formulas("Kommun;=cmd|' /C calc'!A0;x"), defuse_formulas("\uff1dSUM(A1)")
+    ("Kommun;'=cmd|' /C calc'!A0;x", "'\uff1dSUM(A1)")
+    """
+    if not _maybe_formula(cell):
+        return cell
+    return "".join("'" + part if _starts_formula(part) else part for part in _parts(cell))
 
 
 def _kept(cell: str) -> str:
-    """`cell`, with a `'` in front only where the reader would otherwise drop one.
+    """`cell`, with a `'` in front only of the parts where the reader would otherwise drop one.
 
-    >>> _kept("=SUM(A1)"), _kept("'=x"), _kept("'quoted'")
-    ('=SUM(A1)', "''=x", "'quoted'")
+    >>> _kept("=SUM(A1)"), _kept("'=x"), _kept("'quoted'"), _kept("a;'=x")
+    ('=SUM(A1)', "''=x", "'quoted'", "a;''=x")
     """
-    return "'" + cell if cell[:1] == "'" and cell.lstrip("'").startswith(FORMULA_STARTS) else cell
+    if "'" not in cell:
+        return cell
+    return "".join("'" + part if _drops_quote(part) else part for part in _parts(cell))
 
 
 def _unquoted(cell: str) -> str:
-    """A cell as written before `_safe`: one `'` less in front of a formula character.
+    """A cell as written before `defuse_formulas`: one `'` less in front of each part that
+    starts with `'` and then (after any more `'`) a formula character.
 
-    >>> _unquoted("'=SUM(A1)"), _unquoted("''=x"), _unquoted("'quoted'")
-    ('=SUM(A1)', "'=x", "'quoted'")
+    >>> _unquoted("'=SUM(A1)"), _unquoted("''=x"), _unquoted("'quoted'"), _unquoted("a;'=x")
+    ('=SUM(A1)', "'=x", "'quoted'", 'a;=x')
     """
-    return cell[1:] if cell.lstrip("'").startswith(FORMULA_STARTS) else cell
+    return "".join(part[1:] if _drops_quote(part) else part for part in _parts(cell))
+
+
+def _parts(cell: str) -> list[str]:
+    """The pieces of a cell between `,` and `;`, with the separators kept between them."""
+    return _SEPARATORS.split(cell) if ("," in cell or ";" in cell) else [cell]
+
+
+def _starts_formula(part: str) -> bool:
+    return part.lstrip("'").startswith(FORMULA_STARTS)
+
+
+def _drops_quote(part: str) -> bool:
+    return part[:1] == "'" and part.lstrip("'").startswith(FORMULA_STARTS)
+
+
+_FORMULA_ANYWHERE = re.compile("[" + re.escape("".join(FORMULA_STARTS)) + "]")
+
+
+def _maybe_formula(cell: str) -> bool:
+    """False for most cells: no formula character anywhere, so no part starts with one."""
+    return _FORMULA_ANYWHERE.search(cell) is not None

@@ -36,6 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from ingest.limits import LimitExceeded, loads
 from ingest.messages import shorten
 from ingest.rows import Row
 from mapper.errors import SeedFileError
@@ -649,12 +650,11 @@ def _decoded(value: Any, key: str) -> Any:
     """JSON text (as GEXF holds `sources`, `data` and `external_ids`) as what it holds."""
     if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
         try:
-            return json.loads(value)
+            return loads(value)
         except json.JSONDecodeError:
             return value  # the validator says why it is no list or object
-        except RecursionError:
-            problem = "is JSON nested too deep to read (about 1,000 levels at most)"
-            raise _Problem(key, problem) from None
+        except LimitExceeded as error:
+            raise _Problem(key, str(error)) from None
     return value
 
 

@@ -12,6 +12,7 @@ which words what is wrong. tests/test_fast_rows.py checks that both paths give e
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -22,6 +23,8 @@ from typing import Any
 from ingest.rows import CONTROL_CHARACTERS
 from mapper.countries import normalise_country
 from mapper.model import (
+    DATA_MAX_VALUES,
+    MAX_INTEGER_DIGITS,
     SUBSECTORS,
     Actor,
     ActorKind,
@@ -227,16 +230,22 @@ def _aliases(value: Any) -> tuple[str, ...]:
 
 
 def _data(value: Any) -> dict[str, Any]:
-    """A flat JSON object whose texts hold no control characters (others go to the model)."""
-    if type(value) is not dict:
+    """A flat JSON object whose texts hold no control characters and whose numbers are within
+    the model's limits (others go to the model)."""
+    if type(value) is not dict or len(value) >= DATA_MAX_VALUES:
         raise _NotPlain
     texts = []
     for key, item in value.items():
-        if type(item) not in _DATA_SCALARS:
+        kind = type(item)
+        if kind not in _DATA_SCALARS:
             raise _NotPlain
         texts.append(key)  # a key that is not a text makes join raise TypeError
-        if type(item) is str:
+        if kind is str:
             texts.append(item)
+        elif (kind is int and not -_MAX_INTEGER < item < _MAX_INTEGER) or (
+            kind is float and not math.isfinite(item)
+        ):
+            raise _NotPlain  # check_data says which limit it breaks
     if CONTROL_CHARACTERS.search("\n".join(texts)):
         raise _NotPlain
     return dict(value)
@@ -339,6 +348,7 @@ _ACTOR_KINDS = {kind.value: kind for kind in ActorKind}
 _PLAIN_KINDS = {kind.value: (kind,) for kind in ActorKind}
 _ACTOR_TO_ACTOR = {RelationType.PART_OF, RelationType.MEMBER_OF, RelationType.COLLABORATES_WITH}
 _DATA_SCALARS = {str, int, float, bool, type(None)}
+_MAX_INTEGER = 10**MAX_INTEGER_DIGITS
 _EXACT_FLOATS = 2**53  # every whole number up to it is a float as it is
 _SOURCES: dict[tuple, Source] = {}
 _SOURCES_KEPT = 10_000

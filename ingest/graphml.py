@@ -24,6 +24,8 @@ from xml.etree.ElementTree import ParseError
 
 import networkx as nx
 
+from ingest.limits import MAX_CELL_CHARS, MAX_INTEGER_DIGITS, LimitExceeded, loads
+from ingest.messages import shorten
 from ingest.rows import Row
 from ingest.snapshot import batch_from_graph
 from mapper.errors import SeedFileError
@@ -132,25 +134,123 @@ def read_graphml(path: str | Path, shown_as: str | None = None) -> Iterator[Row 
         return
     try:
         G = nx.read_graphml(path, force_multigraph=True)
-    except (ParseError, nx.NetworkXError, ValueError) as error:
-        yield SeedFileError(shown, None, None, f"not a GraphML file networkx can read: {error}")
+    except (ParseError, nx.NetworkXError, ValueError, KeyError, TypeError) as error:
+        # a type or value networkx cannot read: found again, to name its line and key
+        found = None if isinstance(error, ParseError) else _typed_values_problem(path)
+        problem = f"not a GraphML file networkx can read: {error}"
+        yield SeedFileError(shown, *found) if found else SeedFileError(shown, None, None, problem)
         return
     for node, attributes in G.nodes(data=True):
         try:
             fields = _unflattened(attributes)
-        except _TooDeep as error:
-            yield SeedFileError(shown, None, f"node {node!r}: {error.name}", _TOO_DEEP)
+        except _Unreadable as error:
+            yield SeedFileError(shown, None, f"node {node!r}: {error.name}", error.problem)
             continue
         record_type = fields.pop("node_type", "actor")
         fields.pop("label", None)
+        if record_type not in _NODE_TYPES:
+            problem = f"{shorten(record_type)} is not a node type; expected actor or collaboration"
+            yield SeedFileError(shown, None, f"node {node!r}: node_type", problem)
+            continue
         yield Row(record_type, None, {"id": node, **fields}, "graphml", f"node {node!r}")
     for source, target, key, attributes in G.edges(keys=True, data=True):
         try:
             fields = {"source": source, "target": target, **_unflattened(attributes)}
-        except _TooDeep as error:
-            yield SeedFileError(shown, None, f"edge {key!r}: {error.name}", _TOO_DEEP)
+        except _Unreadable as error:
+            yield SeedFileError(shown, None, f"edge {key!r}: {error.name}", error.problem)
             continue
         yield Row("relation", None, fields, "graphml", f"edge {key!r}")
+
+
+_NODE_TYPES = ("actor", "collaboration")
+# GraphML's attr.type values, and the texts networkx reads as booleans (after lower())
+_TYPES = ("boolean", "int", "long", "float", "double", "string")
+_BOOLEANS = ("true", "false", "1", "0")
+
+
+def _typed_values_problem(path: str | Path) -> tuple[int, str | None, str] | None:
+    """(line, field, problem) of the first <key> or <data> whose type or value networkx cannot
+    read: an attr.type GraphML does not have, an empty <default/>, a value not of its type."""
+    parser = pyexpat.ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True
+    types: dict[str, tuple[str, str]] = {}  # key id -> (attr.name, attr.type)
+    state: dict[str, Any] = {"open": None, "text": []}  # the <default> or <data> being read
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        local = name.rpartition(" ")[2]
+        line = parser.CurrentLineNumber
+        if local == "key":
+            kind = attributes.get("attr.type", "string")
+            field = attributes.get("attr.name", attributes.get("id", ""))
+            if kind not in _TYPES and "yfiles.type" not in attributes:
+                problem = f"attr.type {kind!r} is not a GraphML type; expected {', '.join(_TYPES)}"
+                raise _Found(line, field, problem)
+            types[attributes.get("id", "")] = (field, kind)
+            state["key"] = attributes.get("id", "")
+        elif local in ("default", "data"):
+            key = state.get("key", "") if local == "default" else attributes.get("key", "")
+            state["open"], state["text"] = (local, key, line), []
+            state.setdefault("used", {}).setdefault(key, line)
+
+    def characters(text: str) -> None:
+        if state["open"] is not None:
+            state["text"].append(text)
+
+    def end(name: str) -> None:
+        local = name.rpartition(" ")[2]
+        if state["open"] is None or local != state["open"][0]:
+            return
+        _, key, line = state["open"]
+        state["open"] = None
+        field, kind = types.get(key, (key, "string"))
+        text = "".join(state["text"])
+        problem = _value_problem(text, kind, local)
+        if problem is not None:
+            raise _Found(line, field, problem)
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.CharacterDataHandler = characters
+    try:
+        with open(path, "rb") as file:
+            parser.ParseFile(file)
+    except _Found as found:
+        return found.line, found.field, found.problem
+    except pyexpat.ExpatError:
+        return None  # networkx says what is wrong with the XML
+    for key, line in state.get("used", {}).items():
+        if key not in types:
+            return line, None, f"<data key={key!r}> names no <key> of the file; declare it"
+    return None
+
+
+def _value_problem(text: str, kind: str, element: str) -> str | None:
+    """What is wrong with a <default> or <data> text of a GraphML type, or None."""
+    if element == "default" and not text.strip():
+        return f"<default/> is empty; give the default {kind} value or remove the element"
+    if kind == "boolean" and text.strip().lower() not in _BOOLEANS:
+        return f"{shorten(text)} is not a boolean; expected true or false"
+    if kind in ("int", "long"):
+        digits = len(text.strip().lstrip("+-"))
+        if digits > MAX_INTEGER_DIGITS:
+            return f"a whole number of {digits:,} digits; at most {MAX_INTEGER_DIGITS} are allowed"
+        try:
+            int(text)
+        except ValueError:
+            return f"{shorten(text)} is not a whole number ({kind})"
+    if kind in ("float", "double"):
+        try:
+            float(text)
+        except ValueError:
+            return f"{shorten(text)} is not a number ({kind})"
+    if len(text) > MAX_CELL_CHARS:
+        return f"is {len(text):,} characters long; at most {MAX_CELL_CHARS:,} are allowed"
+    return None
+
+
+class _Found(Exception):
+    def __init__(self, line: int, field: str | None, problem: str):
+        super().__init__(problem)
+        self.line, self.field, self.problem = line, field, problem
 
 
 def _node_attributes(record: Actor | Collaboration) -> dict[str, Any]:
@@ -181,7 +281,7 @@ def _flattened(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _unflattened(attributes: dict[str, Any]) -> dict[str, Any]:
-    """The fields of flat attributes. Raises _TooDeep for JSON text nested too deep to read."""
+    """The fields of flat attributes. Raises _Unreadable for JSON text beyond the limits."""
     fields = dict(attributes)
     for name in _JOINED:
         if isinstance(fields.get(name), str):
@@ -189,21 +289,20 @@ def _unflattened(attributes: dict[str, Any]) -> dict[str, Any]:
     for name in _JSON:
         if isinstance(fields.get(name), str):
             try:
-                fields[name] = json.loads(fields[name])
+                fields[name] = loads(fields[name])
             except json.JSONDecodeError:
                 pass  # the validator says why it is no list or object
-            except RecursionError:
-                raise _TooDeep(name) from None
+            except LimitExceeded as error:
+                raise _Unreadable(name, str(error)) from None
     return fields
 
 
-_TOO_DEEP = "is JSON nested too deep to read (about 1,000 levels at most)"
+class _Unreadable(Exception):
+    """JSON text of a field beyond the limits (ingest.limits)."""
 
-
-class _TooDeep(Exception):
-    def __init__(self, name: str):
-        super().__init__(name)
-        self.name = name
+    def __init__(self, name: str, problem: str):
+        super().__init__(problem)
+        self.name, self.problem = name, problem
 
 
 def _xml_line_ends(text: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.kumu import KUMU_KEYS, kumu_rows
+from ingest.limits import JSON_TOO_DEEP, TOO_DEEP, LimitExceeded, decoder, loads
 from ingest.rows import Item, Row
 from mapper.countries import normalise_country
 from mapper.errors import SeedFileError
@@ -23,8 +24,7 @@ __all__ = ["read_json", "read_jsonl"]
 _LISTS = {"actors": "actor", "collaborations": "collaboration", "relations": "relation"}
 _RECORDS = {"actor", "collaboration", "relation"}
 _WHITESPACE = " \t\n\r"
-_TOO_DEEP = "lists or objects are nested too deep to read (about 1,000 levels at most)"
-_decoder = json.JSONDecoder()
+_decoder = decoder  # refuses whole numbers of too many digits (limits.LimitExceeded)
 
 
 def read_json(path: str | Path, shown_as: str | None = None) -> Iterator[Row | SeedFileError]:
@@ -34,13 +34,17 @@ def read_json(path: str | Path, shown_as: str | None = None) -> Iterator[Row | S
     if isinstance(text, SeedFileError):
         yield text
         return
+    lines = _LineCounter(text)
     try:
-        items = list(_top_level_items(text))
+        items = list(_top_level_items(text, lines))
     except json.JSONDecodeError as error:
         yield SeedFileError(shown, error.lineno, None, _not_json(error))
         return
     except RecursionError:
-        yield SeedFileError(shown, None, None, _TOO_DEEP)
+        yield SeedFileError(shown, None, None, TOO_DEEP)
+        return
+    except LimitExceeded as error:  # at the item being read: the line its value starts on
+        yield SeedFileError(shown, lines.line, None, str(error))
         return
     if any(item.key in KUMU_KEYS for item in items):
         yield from kumu_rows(items, shown)
@@ -62,11 +66,12 @@ def read_jsonl(path: str | Path, shown_as: str | None = None) -> Iterator[Row | 
 
 def _jsonl_row(text: str, line: int, shown: str) -> Row | SeedFileError:
     try:
-        fields = json.loads(text.rstrip("\r\n"))
+        fields = loads(text.rstrip("\r\n"))
     except json.JSONDecodeError as error:
         return SeedFileError(shown, line, None, _not_json(error))
-    except RecursionError:
-        return SeedFileError(shown, line, None, _TOO_DEEP)
+    except LimitExceeded as error:
+        problem = TOO_DEEP if str(error) == JSON_TOO_DEEP else str(error)
+        return SeedFileError(shown, line, None, problem)
     if not isinstance(fields, dict):
         return SeedFileError(shown, line, None, f"expected a JSON object, not {_kind(fields)}")
     record_type = fields.pop("record", None)
@@ -139,9 +144,9 @@ def _text(path: Path, shown: str) -> str | SeedFileError:
         return SeedFileError(shown, None, None, _not_utf8(error))
 
 
-def _top_level_items(text: str) -> Iterator[Item]:
-    """Every item of every list in the top-level object. Raises json.JSONDecodeError."""
-    lines = _LineCounter(text)
+def _top_level_items(text: str, lines: _LineCounter) -> Iterator[Item]:
+    """Every item of every list in the top-level object. Raises json.JSONDecodeError, and
+    LimitExceeded while `lines.line` is the line of the item that breaks it."""
     position = _expect(text, _skip(text, 0), "{", "a JSON object")
     position = _skip(text, position)
     if text.startswith("}", position):
@@ -152,9 +157,9 @@ def _top_level_items(text: str) -> Iterator[Item]:
         if text.startswith("[", position):
             position = yield from _list_items(text, position, key, lines)
         else:
-            value_at = position
+            line = lines.at(position)
             value, position = _decoder.raw_decode(text, position)
-            yield Item(key, None, lines.at(value_at), value)
+            yield Item(key, None, line, value)
         position = _skip(text, position)
         if text.startswith("}", position):
             _expect_end(text, position + 1)
@@ -170,9 +175,9 @@ def _list_items(text: str, position: int, key: str, lines: _LineCounter):
         yield Item(key, None, lines.at(list_at), [])
         return position + 1
     for index in itertools.count():
-        item_at = position
+        line = lines.at(position)
         value, position = _decoder.raw_decode(text, position)
-        yield Item(key, index, lines.at(item_at), value)
+        yield Item(key, index, line, value)
         position = _skip(text, position)
         if text.startswith("]", position):
             return position + 1

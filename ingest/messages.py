@@ -110,9 +110,11 @@ def _describe(error: ErrorDetails, field: str, blank: str) -> str:
         return _not_one_of(value, _ENUMS.get(field), ctx)
     if kind == "string_pattern_mismatch":
         return _pattern(field, value)
+    if kind == "finite_number":
+        return f"{shorten(value)} is not a finite number; expected digits only, such as 150000000"
     if kind in ("float_parsing", "float_type"):
         return f"{shorten(value)} is not a number; expected digits only, such as 150000000"
-    if kind in ("int_parsing", "int_type", "int_from_float"):
+    if kind in ("int_parsing", "int_type", "int_from_float", "int_parsing_size"):
         return f"{shorten(value)} is not a whole number; expected a year such as 2018"
     if kind in ("greater_than_equal", "less_than_equal"):
         return _out_of_range(field, value)
@@ -183,6 +185,8 @@ def _not_an_object(value: Any) -> str:
         except json.JSONDecodeError as error:
             reason = f"{error.msg}, column {error.colno}"
             return f"{shorten(value)} is not valid JSON ({reason}); {example}"
+        except (ValueError, RecursionError):  # numbers or nesting beyond what Python reads
+            pass
     return f"{shorten(value)} is not a JSON object; {example}"
 
 

@@ -4,7 +4,9 @@ Reading goes row by row: each row becomes a record (ingest.fast_rows builds thos
 valid rows; pydantic validates the others and words their problems), its sources'
 quotes are looked up in their documents, and rows with the same id (or relation identity) are
 merged into one record whose sources are the union. When every file has been read, each
-relation's ends are looked up among the batch's ids and the store's (`known_ids`).
+relation's ends are looked up among the batch's ids and the store's (`known_ids`). A file that
+could not be read (csvfile.FileNotRead) has unknown ids: an end not found that it may hold is
+not reported on its own, only counted in the file's problem.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ingest.csvfile import FileNotRead
 from ingest.documents import Documents
 from ingest.fast_rows import plain_record
 from ingest.files import SeedFile, read_rows, seed_files
+from ingest.limits import capped, field_problem
 from ingest.messages import field_name, problem_of
 from ingest.nearest import IdSuggestions
 from ingest.rows import CONTROL_CHARACTERS, MODELS, Row
@@ -73,7 +77,8 @@ def validate(
     known_ids: Mapping[str, str] | None = None,
     progress: _Progress | None = None,
 ) -> ValidationResult:
-    """Read seed files and check them, collecting every problem instead of stopping at one.
+    """Read seed files and check them, collecting every problem instead of stopping at one
+    (the first `limits.MAX_PROBLEMS` of them are listed, then one that counts the rest).
 
     `paths` are files or folders (a folder gives its *.csv, *.json and *.jsonl files).
     `documents_dir` is where the sources' documents are; by default the `documents/` folder
@@ -91,7 +96,7 @@ def validate(
         run.finish()
         batch = run.batch()
     errors = library.errors + run.sorted_errors([seed.shown for seed in files])
-    return ValidationResult(batch, errors)
+    return ValidationResult(batch, capped(errors))
 
 
 def validate_rows(
@@ -111,7 +116,7 @@ def validate_rows(
         run.finish()
         batch = run.batch()
     shown.extend(run.formats)  # the files rows named (Row.path), in the order first seen
-    return ValidationResult(batch, run.sorted_errors(shown))
+    return ValidationResult(batch, capped(run.sorted_errors(shown)))
 
 
 def read_batch(
@@ -169,6 +174,16 @@ class _Reference:
     expected: str  # "actor", "collaboration" or "actor or collaboration"
 
 
+@dataclass
+class _NotRead:
+    """A file whose ids are unknown: its problem (where in `_Run.errors`), the kinds of record
+    it holds, and how many relation ends not found it may hold."""
+
+    index: int
+    kinds: str  # "actor", "collaboration" or "actor or collaboration"
+    unchecked: int = 0
+
+
 class _Run:
     """The state of one validation: records by key, where each was first seen, problems."""
 
@@ -182,6 +197,7 @@ class _Run:
         self.formats: dict[str, str] = {}
         self.references: list[_Reference] = []
         self.invalid_ids: set[str] = set()  # of rows already reported: not reported again
+        self.not_read: dict[str, _NotRead] = {}  # by file: ends they may hold go unreported
         self.suggestions = IdSuggestions(self._ids_of)
 
     # -- reading -----------------------------------------------------------------------------
@@ -195,6 +211,8 @@ class _Run:
         for row in rows:
             if isinstance(row, SeedFileError):
                 self.errors.append(row)
+                if isinstance(row, FileNotRead):
+                    self._not_read(row)
                 continue
             self._count_row()
             where = row.path or shown
@@ -202,6 +220,11 @@ class _Run:
             self._check_sources(where, row, record, documents)
             if record is not None:
                 self._merge(where, row, record)
+
+    def _not_read(self, error: FileNotRead) -> None:
+        kinds = error.record_type or "actor or collaboration"
+        if kinds != "relation" and error.path not in self.not_read:
+            self.not_read[error.path] = _NotRead(len(self.errors) - 1, kinds)
 
     def _count_row(self) -> None:
         self.rows += 1
@@ -214,6 +237,12 @@ class _Run:
         self.errors.append(SeedFileError(shown, row.line, field, problem))
 
     def _record(self, shown: str, row: Row) -> _Record | None:
+        too_big = field_problem(row.fields)  # before anything that recurses into the fields
+        if too_big is not None:
+            self._error(shown, row, field_name(too_big[0], row.format), too_big[1])
+            if isinstance(row.fields.get("id"), str):
+                self.invalid_ids.add(row.fields["id"])
+            return None
         record = plain_record(row.record_type, row.fields)  # most rows: without pydantic
         if record is not None:  # (plain_record declines a row with a control character)
             return record
@@ -325,6 +354,7 @@ class _Run:
                 self._check_ends(key, relation)
         for reference in self.references:
             self._check_reference(reference)
+        self._count_unchecked()
         if self.progress is not None:
             self.progress(self.rows)
 
@@ -378,6 +408,8 @@ class _Run:
         if self._fits(reference.value, reference.expected) or reference.value in self.invalid_ids:
             return
         kind = self._kind_of(reference.value)
+        if kind is None and self._in_a_file_not_read(reference.expected):
+            return
         if kind is None:
             problem = f"{reference.value!r} is not a known {reference.expected} id"
             suggestion = self.suggestions.closest(reference.value, reference.expected)
@@ -389,6 +421,28 @@ class _Run:
                 f"{reference.relation_type} must be {_a(reference.expected)}"
             )
         self.errors.append(SeedFileError(reference.shown, reference.line, reference.field, problem))
+
+    def _in_a_file_not_read(self, expected: str) -> bool:
+        """Whether a file that could not be read may hold an id of the expected kind; counts
+        the end against the first such file."""
+        for not_read in self.not_read.values():
+            if any(kind in expected and kind in not_read.kinds for kind in _OTHER):
+                not_read.unchecked += 1
+                return True
+        return False
+
+    def _count_unchecked(self) -> None:
+        """One problem per file not read: the ends left unchecked are counted in it."""
+        for not_read in self.not_read.values():
+            if not_read.unchecked:
+                error = self.errors[not_read.index]
+                problem = (
+                    f"{error.problem}; until it is read, {not_read.unchecked} relation end(s) "
+                    f"that may name its {not_read.kinds.replace(' or ', 's or ')}s are not checked"
+                )
+                self.errors[not_read.index] = SeedFileError(
+                    error.path, error.line, error.field, problem
+                )
 
     def _kind_of(self, record_id: str) -> str | None:
         if record_id in self.records["actor"]:

@@ -7,10 +7,12 @@
     ├── InvalidBatch
     │   └── UnknownReference
     ├── SeedFileError             one problem at one place in one seed file
+    │   └── MoreProblems          stands for the problems after the first ones listed
     ├── SeedValidationFailed      every SeedFileError found in a load or validate
     ├── InvalidParameter          a query parameter out of range or of the wrong kind
     └── StoreError
         ├── StoreUnavailable      the store cannot be reached (Neo4j down)
+        │   └── StoreMissing      no store file where one was to be read
         ├── StoreCorrupt          the store file is damaged or not a mapper store
         └── LoadTooLarge          one load does not fit in the store's transaction memory
 
@@ -26,13 +28,16 @@ __all__ = [
     "InvalidParameter",
     "LoadTooLarge",
     "MapperError",
+    "MoreProblems",
     "NotFound",
     "SeedFileError",
     "SeedValidationFailed",
     "StoreCorrupt",
     "StoreError",
+    "StoreMissing",
     "StoreUnavailable",
     "UnknownReference",
+    "problem_count",
 ]
 
 
@@ -97,13 +102,27 @@ class SeedFileError(MapperError):
         super().__init__(f"{where}: {field}: {problem}" if field else f"{where}: {problem}")
 
 
+class MoreProblems(SeedFileError):
+    """The `rest` problems after the first ones listed, from `path`:`line` on."""
+
+    def __init__(self, path: str, line: int | None, rest: int, problem: str):
+        self.rest = rest
+        super().__init__(path, line, None, problem)
+
+
+def problem_count(errors: list[SeedFileError]) -> int:
+    """How many problems `errors` stand for (a MoreProblems counts its rest)."""
+    return sum(error.rest if isinstance(error, MoreProblems) else 1 for error in errors)
+
+
 class SeedValidationFailed(MapperError):
     """Every problem found in a set of seed files; nothing was written."""
 
     def __init__(self, errors: list[SeedFileError]):
         self.errors = errors
         lines = "\n".join(str(error) for error in errors)
-        super().__init__(f"{len(errors)} problem(s) found, nothing was written:\n{lines}")
+        count = problem_count(errors)
+        super().__init__(f"{count} problem(s) found, nothing was written:\n{lines}")
 
 
 class InvalidParameter(MapperError, ValueError):
@@ -124,6 +143,10 @@ class StoreError(MapperError):
 
 class StoreUnavailable(StoreError):
     """The store cannot be reached, e.g. Neo4j is down. Retry later."""
+
+
+class StoreMissing(StoreUnavailable):
+    """There is no store file where a command that only reads looked for one."""
 
 
 class StoreCorrupt(StoreError):

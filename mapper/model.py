@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -22,7 +23,10 @@ from mapper.regions import normalise_region
 
 __all__ = [
     "ACTOR_RELATION_TYPES",
+    "DATA_MAX_DEPTH",
+    "DATA_MAX_VALUES",
     "KNOWN_SECTORS",
+    "MAX_INTEGER_DIGITS",
     "SECTOR_LABELS",
     "SUBSECTORS",
     "Actor",
@@ -46,6 +50,7 @@ __all__ = [
     "Subsector",
     "Text",
     "TypeReport",
+    "check_data",
     "format_external_ids",
     "merge_sources",
     "parse_external_ids",
@@ -242,7 +247,10 @@ def parse_external_ids(text: str) -> dict[str, str]:
     """
     text = text.strip()
     if text.startswith("{"):
-        return json.loads(text)
+        try:
+            return json.loads(text)
+        except RecursionError:
+            raise ValueError("is JSON nested too deep; expected one object of ids") from None
     ids: dict[str, str] = {}
     for part in filter(None, (part.strip() for part in text.split("|"))):
         scheme, colon, value = part.partition(":")
@@ -265,6 +273,50 @@ def format_external_ids(ids: dict[str, str]) -> str:
 
 
 Text = Annotated[str, Field(min_length=1, max_length=100_000)]
+
+DATA_MAX_DEPTH = 32
+"""Levels of objects and lists a record's `data` may have (`{"a": {"b": 1}}` has 2): far below
+what the stores' JSON (pydantic reads about 200 levels back, SQLite 1,000) and Python's
+recursion can take."""
+DATA_MAX_VALUES = 10_000
+"""Keys, list items and values a record's `data` may hold in all."""
+MAX_INTEGER_DIGITS = 18
+"""Digits a whole number may have (below 2**63, what SQLite and Neo4j store as integers)."""
+_MAX_INTEGER = 10**MAX_INTEGER_DIGITS
+
+
+def check_data(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` if it is at most DATA_MAX_DEPTH deep, of at most DATA_MAX_VALUES values, and
+    its numbers fit (whole numbers of at most MAX_INTEGER_DIGITS digits, no NaN or infinity).
+    Raises ValueError saying which limit it breaks; walks without recursion.
+
+    >>> check_data({"a": [1, 2.5]})
+    {'a': [1, 2.5]}
+    """
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    values = 0
+    while stack:
+        container, depth = stack.pop()
+        if depth > DATA_MAX_DEPTH:
+            raise ValueError(
+                f"is nested more than {DATA_MAX_DEPTH} levels deep; data may have at most "
+                f"{DATA_MAX_DEPTH} levels of objects and lists"
+            )
+        children = container.values() if isinstance(container, dict) else container
+        values += len(children)
+        if values > DATA_MAX_VALUES:
+            raise ValueError(f"holds more than {DATA_MAX_VALUES:,} values; keep data small")
+        for value in children:
+            if isinstance(value, dict | list):
+                stack.append((value, depth + 1))
+            elif isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"holds the number {value}; expected finite numbers only")
+            elif isinstance(value, int) and not -_MAX_INTEGER < value < _MAX_INTEGER:
+                raise ValueError(
+                    f"holds a whole number of more than {MAX_INTEGER_DIGITS} digits; "
+                    "write it as text if it is an identifier"
+                )
+    return data
 
 
 class _Record(BaseModel):
@@ -329,6 +381,8 @@ class Actor(_Record):
     _blank = field_validator(
         "name", "name_en", "subsector", "region", "country", "url", "description", mode="before"
     )(_blank_to_none)
+
+    _data = field_validator("data")(check_data)
 
     @field_validator("country")
     @classmethod
@@ -396,6 +450,7 @@ class Collaboration(_Record):
         _blank_to_none
     )
     _dates = field_validator("start", "end", mode="before")(_check_date)
+    _data = field_validator("data")(check_data)
 
     @field_validator("region")
     @classmethod
@@ -434,7 +489,7 @@ class Relation(_Record):
     role: Role | None = Field(
         None, description="PARTICIPATES_IN only: the part taken, `participant` unless given"
     )
-    amount: Annotated[float, Field(ge=0)] | None = Field(
+    amount: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = Field(
         None, description="FUNDS only: the sum of money, in `currency` (>= 0)"
     )
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = Field(

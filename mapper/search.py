@@ -16,7 +16,7 @@ A record is found by its *terms*: its folded name, English name, aliases, id and
             (optimal string alignment: a swap of two letters is one edit)
 
 and within a tier by folded name, then id. `SearchIndex` answers that for a whole store from
-memory; the Neo4j store asks its full-text index with `lucene_query` and ranks the same way.
+memory, on either store (from the stored terms, once per store generation).
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ __all__ = [
     "Tier",
     "fold",
     "legal_form_key",
-    "lucene_query",
     "record_terms",
     "terms",
     "tier",
@@ -47,7 +46,7 @@ __all__ = [
 
 MAX_WORDS = 8
 """The words of a query the word tiers look at (the exact, prefix and word tiers take it
-whole): a full-text query has a clause limit, and eight words name any organisation."""
+whole): eight words name any organisation, and each costs a pass over the postings."""
 
 SEARCH_VERSION = "1"
 """Changes whenever `fold` or `record_terms` would give other terms: stored terms are rebuilt."""
@@ -158,23 +157,6 @@ def tier(query: str, terms: Sequence[str]) -> Tier | None:
     if all(any(_near(q, word) for word in words) for q in query_words):
         return Tier.FUZZY
     return None
-
-
-def lucene_query(query: str) -> str | None:
-    """The full-text query (Lucene syntax) that finds every record `tier` gives a tier for
-    `query`, over an index of the records' folded words; None for an empty query. A folded word
-    holds letters and digits only, so nothing needs escaping.
-
-    >>> lucene_query(fold("Chalmrs tekn"))
-    '+(chalmrs* chalmrs~1) +(tekn* tekn~1)'
-    >>> lucene_query("kth")
-    '+kth*'
-    """
-    clauses = []
-    for word in query.split()[:MAX_WORDS]:
-        allowed = typos(word)
-        clauses.append(f"+({word}* {word}~{allowed})" if allowed else f"+{word}*")
-    return " ".join(clauses) or None
 
 
 # Legal forms left out when names are compared for duplicates, folded, longest first.

@@ -23,7 +23,7 @@ import numpy as np
 
 from ingest import ValidationResult, read_batch, to_gexf, to_graphml, to_kumu, validate, write_csv
 from ingest.cordis import FUNDER
-from ingest.csvfile import FORMULA_STARTS
+from ingest.csvfile import csv_line, defuse_formulas
 from ingest.files import READERS
 from ingest.importers import SOURCES, import_rows
 from ingest.table import init_mapping
@@ -92,7 +92,9 @@ __all__ = [
     "Scope",
     "StoreInfo",
     "check_dataset_name",
+    "csv_line",
     "dataset_name",
+    "defuse_formulas",
     "open_service",
 ]
 
@@ -202,8 +204,8 @@ def _plain(value: Any) -> Any:
 
 
 def _safe_cell(value: Any) -> Any:
-    """A text a spreadsheet would take for a formula, with a `'` in front."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+    """A text with a `'` before each part a spreadsheet would take for a formula."""
+    return defuse_formulas(value) if isinstance(value, str) else value
 
 
 def _suggesting(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -969,9 +971,11 @@ def check_dataset_name(name: str) -> str:
 
 
 @contextmanager
-def open_service(store: str | None = None) -> Iterator[MapperService]:
-    """A service on the store named by `store`, MAPPER_STORE, NEO4J_URI or the default file."""
-    service = MapperService(open_store(Settings.from_env(store)))
+def open_service(store: str | None = None, *, create: bool = True) -> Iterator[MapperService]:
+    """A service on the store named by `store`, MAPPER_STORE, NEO4J_URI or the default file.
+    Without `create`, an embedded store file that is not there is not made: StoreUnavailable
+    says so (commands that only read)."""
+    service = MapperService(open_store(Settings.from_env(store), create=create))
     try:
         yield service
     finally:

@@ -42,8 +42,9 @@ class Settings:
         return self.store.startswith(NEO4J_SCHEMES)
 
 
-def open_store(settings: Settings) -> GraphStore:
-    """Open the store `settings` name. Raises StoreUnavailable or StoreCorrupt."""
+def open_store(settings: Settings, *, create: bool = True) -> GraphStore:
+    """Open the store `settings` name; with `create=False` an embedded store file must exist
+    already. Raises StoreUnavailable or StoreCorrupt."""
     if settings.is_neo4j:
         from mapper.stores.neo4j import Neo4jStore
 
@@ -53,4 +54,4 @@ def open_store(settings: Settings) -> GraphStore:
             password=settings.neo4j_password,
             database=settings.neo4j_database,
         )
-    return EmbeddedStore(settings.store)
+    return EmbeddedStore(settings.store, create=create)

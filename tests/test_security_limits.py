@@ -130,6 +130,9 @@ def test_the_service_refuses_the_same_values(embedded_store, parameter, limit, c
 
 def test_the_cli_refuses_a_value_beyond_a_limit_without_a_traceback(tmp_path):
     store = str(tmp_path / "map.db")
+    from mapper.stores.embedded import EmbeddedStore
+
+    EmbeddedStore(store).close()  # an empty store: a missing one is refused before the limit
     result = CliRunner().invoke(cli, ["--store", store, "gaps", "--permutations", "100000"])
     assert result.exit_code == 1
     assert "parameter 'permutations': 100000 is outside the allowed range 1..2000" in result.output

@@ -10,7 +10,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import Format, FormatQuery, ScopeDep, ServiceDep, csv_response
+from api.deps import (
+    Format,
+    FormatQuery,
+    PermutationsQuery,
+    ScopeDep,
+    SeedQuery,
+    ServiceDep,
+    csv_response,
+)
 from mapper.model import Sector
 from mapper.results import Brokers, Connections, Funding, GapPair, Gaps, Mixing, Paths, Suggestions
 from mapper.service import DEFAULT_PERMUTATIONS, LIMITS
@@ -27,21 +35,24 @@ _CSV = {"description": "The same table as CSV", "content": {"text/csv": {}}}
 # The API reference's example answers: GET requests on the seed data, run with TestClient over
 # MapperService(EmbeddedStore(":memory:")).load([Path("seed_data")]), lists trimmed to an item
 # or two and numbers rounded to four decimals.
+# The scope of every example: no filter given, so every default as used.
+_EVERYWHERE = {
+    "relation_types": ["COLLABORATES_WITH", "FUNDS", "MEMBER_OF", "PART_OF"],
+    "shared_collaborations": True,
+    "region": None,
+    "year_from": None,
+    "year_to": None,
+    "subsector": None,
+    "country": None,
+    "with_partners": False,
+}
+
 _EXAMPLES: dict[str, tuple[str, Any]] = {
     "read_mixing": (
         "/analysis/mixing",
         {
             "scope": {
-                "filters": {
-                    "relation_types": ["COLLABORATES_WITH", "FUNDS", "MEMBER_OF", "PART_OF"],
-                    "shared_collaborations": True,
-                    "region": None,
-                    "year_from": None,
-                    "year_to": None,
-                    "subsector": None,
-                    "country": None,
-                    "with_partners": False,
-                },
+                "filters": _EVERYWHERE,
                 "parameters": {},
                 "generation": 2,
                 "computed_at": "2026-12-04T00:42:08+00:00",
@@ -110,16 +121,7 @@ _EXAMPLES: dict[str, tuple[str, Any]] = {
         "/analysis/gaps",
         {
             "scope": {
-                "filters": {
-                    "relation_types": ["COLLABORATES_WITH", "FUNDS", "MEMBER_OF", "PART_OF"],
-                    "shared_collaborations": True,
-                    "region": None,
-                    "year_from": None,
-                    "year_to": None,
-                    "subsector": None,
-                    "country": None,
-                    "with_partners": False,
-                },
+                "filters": _EVERYWHERE,
                 "parameters": {
                     "permutations": 1000,
                     "seed": 0,
@@ -182,16 +184,7 @@ _EXAMPLES: dict[str, tuple[str, Any]] = {
         "/analysis/brokers?top=2",
         {
             "scope": {
-                "filters": {
-                    "relation_types": ["COLLABORATES_WITH", "FUNDS", "MEMBER_OF", "PART_OF"],
-                    "shared_collaborations": True,
-                    "region": None,
-                    "year_from": None,
-                    "year_to": None,
-                    "subsector": None,
-                    "country": None,
-                    "with_partners": False,
-                },
+                "filters": _EVERYWHERE,
                 "parameters": {"top": 2, "sample": None},
                 "generation": 2,
                 "computed_at": "2026-12-04T00:42:09+00:00",
@@ -267,16 +260,7 @@ _EXAMPLES: dict[str, tuple[str, Any]] = {
         "/paths?source=vinnova&target=msi&k=1",
         {
             "scope": {
-                "filters": {
-                    "relation_types": ["COLLABORATES_WITH", "FUNDS", "MEMBER_OF", "PART_OF"],
-                    "shared_collaborations": True,
-                    "region": None,
-                    "year_from": None,
-                    "year_to": None,
-                    "subsector": None,
-                    "country": None,
-                    "with_partners": False,
-                },
+                "filters": _EVERYWHERE,
                 "parameters": {"source": "vinnova", "target": "msi", "k": 1, "max_hops": 4},
                 "generation": 2,
                 "computed_at": "2026-12-04T00:42:09+00:00",
@@ -315,16 +299,7 @@ _EXAMPLES: dict[str, tuple[str, Any]] = {
         "/connections?sector_a=public&sector_b=civil_society&limit=2",
         {
             "scope": {
-                "filters": {
-                    "relation_types": ["COLLABORATES_WITH", "FUNDS", "MEMBER_OF", "PART_OF"],
-                    "shared_collaborations": True,
-                    "region": None,
-                    "year_from": None,
-                    "year_to": None,
-                    "subsector": None,
-                    "country": None,
-                    "with_partners": False,
-                },
+                "filters": _EVERYWHERE,
                 "parameters": {"sector_a": "public", "sector_b": "civil_society", "limit": 2},
                 "generation": 2,
                 "computed_at": "2026-12-04T00:42:10+00:00",
@@ -369,16 +344,7 @@ _EXAMPLES: dict[str, tuple[str, Any]] = {
         "/actors/vinnova/suggestions?k=2",
         {
             "scope": {
-                "filters": {
-                    "relation_types": ["COLLABORATES_WITH", "FUNDS", "MEMBER_OF", "PART_OF"],
-                    "shared_collaborations": True,
-                    "region": None,
-                    "year_from": None,
-                    "year_to": None,
-                    "subsector": None,
-                    "country": None,
-                    "with_partners": False,
-                },
+                "filters": _EVERYWHERE,
                 "parameters": {
                     "actor_id": "vinnova",
                     "k": 2,
@@ -454,24 +420,8 @@ def read_mixing(service: ServiceDep, scope: ScopeDep, format: FormatQuery = Form
 def read_gaps(
     service: ServiceDep,
     scope: ScopeDep,
-    permutations: Annotated[
-        int,
-        Query(
-            ge=1,
-            le=LIMITS.permutations,
-            description="Shuffles of the null model; more give finer p-values "
-            f"(count, 1-{LIMITS.permutations})",
-        ),
-    ] = DEFAULT_PERMUTATIONS,
-    seed: Annotated[
-        int,
-        Query(
-            ge=0,
-            le=2**32 - 1,
-            description="Random seed of the shuffles: the same seed, the same answer "
-            "(integer, 0 to 2^32-1)",
-        ),
-    ] = 0,
+    permutations: PermutationsQuery = DEFAULT_PERMUTATIONS,
+    seed: SeedQuery = 0,
     bins: Annotated[
         int,
         Query(

@@ -11,9 +11,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from api.deps import ScopeDep, ServiceDep
+from api.deps import PermutationsQuery, ScopeDep, SeedQuery, ServiceDep
 from mapper.model import Language, Sector, SizeMeasure
-from mapper.service import AGGREGATE_THRESHOLD, DEFAULT_PERMUTATIONS, LIMITS
+from mapper.service import AGGREGATE_THRESHOLD, DEFAULT_PERMUTATIONS
 
 __all__ = ["router"]
 
@@ -22,16 +22,6 @@ router = APIRouter()
 _Lang = Annotated[Language, Query(description="Interface language")]
 _SizeBy = Annotated[SizeMeasure, Query(description="What node size shows")]
 _Sectors = Annotated[list[Sector] | None, Query(description="Only these sectors (repeatable)")]
-_Permutations = Annotated[
-    int,
-    Query(
-        ge=1,
-        le=LIMITS.permutations,
-        description="Shuffles of the gaps' null model; more give finer p-values "
-        f"(count, 1-{LIMITS.permutations})",
-    ),
-]
-
 # The API reference's example answers: the first lines of each page on the seed data (GET with
 # TestClient over MapperService(EmbeddedStore(":memory:")).load([Path("seed_data")])).
 _EXAMPLES = {
@@ -91,16 +81,8 @@ def gap_map(
     service: ServiceDep,
     scope: ScopeDep,
     lang: _Lang = Language.SV,
-    permutations: _Permutations = DEFAULT_PERMUTATIONS,
-    seed: Annotated[
-        int,
-        Query(
-            ge=0,
-            le=2**32 - 1,
-            description="Random seed of the shuffles: the same seed, the same answer "
-            "(integer, 0 to 2^32-1)",
-        ),
-    ] = 0,
+    permutations: PermutationsQuery = DEFAULT_PERMUTATIONS,
+    seed: SeedQuery = 0,
 ) -> HTMLResponse:
     """The gap map: links per sector pair against chance, as a map and a table."""
     page = service.gap_map(scope, lang=lang.value, permutations=permutations, seed=seed)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -25,8 +26,11 @@ from mapper.model import (
     TypeReport,
     merge_sources,
 )
+from mapper.search import SearchIndex
+from mapper.stores.base import Page
 
 __all__ = [
+    "SearchIndexCache",
     "SnapshotCache",
     "StoredRecordInvalid",
     "batch_ids",
@@ -39,6 +43,7 @@ __all__ = [
     "dataset_keys",
     "kept_orphans",
     "now",
+    "search_page",
     "snapshot_from_json",
     "with_shared_sources",
 ]
@@ -376,3 +381,46 @@ def _stored(loads, text: str, kind: str, fields: tuple[str, ...]) -> dict[str, A
     ):
         raise StoredRecordInvalid(f"a stored {kind} lacks one of {', '.join(fields)}: {text[:80]}")
     return attributes
+
+
+class SearchIndexCache:
+    """Each kind's search index (mapper.search.SearchIndex) and the generation it is of; one
+    thread builds a stale one, the others wait for it."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[int, SearchIndex]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, kind: str, generation: int, build: Callable[[], SearchIndex]) -> SearchIndex:
+        with self._lock:
+            entry = self._entries.get(kind)
+            if entry is None or entry[0] != generation:
+                entry = self._entries[kind] = (generation, build())
+            return entry[1]
+
+
+def search_page(
+    index: SearchIndex,
+    query: str,
+    *,
+    limit: int | None,
+    offset: int,
+    keep: Callable[[list[str]], set[str]] | None,
+    fetch: Callable[[list[str]], dict[str, str]],
+    model: Any,
+) -> Page:
+    """One page of the records `index` ranks for the folded `query`, and their total: `keep`
+    (when other filters are set) says which of the ranked ids pass them, `fetch` gives the
+    stored JSON of ids. Without `keep` only the page's ids are made."""
+    owners, _ = index.ranked(query)
+    if keep is None:
+        total = len(owners)
+        page = index.ids_of(owners[offset:] if limit is None else owners[offset : offset + limit])
+    else:
+        ranked = index.ids_of(owners)
+        kept = keep(ranked)
+        ranked = [i for i in ranked if i in kept]
+        total = len(ranked)
+        page = ranked[offset:] if limit is None else ranked[offset : offset + limit]
+    found = fetch(page)
+    return Page([model.model_validate_json(found[i]) for i in page if i in found], total)

@@ -24,7 +24,13 @@ import networkx as nx
 import numpy as np
 import pydantic
 
-from mapper.errors import ActorNotFound, CollaborationNotFound, StoreCorrupt, StoreUnavailable
+from mapper.errors import (
+    ActorNotFound,
+    CollaborationNotFound,
+    StoreCorrupt,
+    StoreMissing,
+    StoreUnavailable,
+)
 from mapper.filters import ACTOR_ATTRIBUTES, ActorFilter, CollaborationFilter, Listing
 from mapper.merging import plan_merge, resolve_merges
 from mapper.model import (
@@ -40,6 +46,7 @@ from mapper.model import (
 from mapper.search import SEARCH_VERSION, SearchIndex, fold, record_terms, terms
 from mapper.stores.base import Counts, DatasetInfo, Page
 from mapper.stores.common import (
+    SearchIndexCache,
     SnapshotCache,
     StoredRecordInvalid,
     batch_ids,
@@ -51,6 +58,7 @@ from mapper.stores.common import (
     dataset_keys,
     kept_orphans,
     now,
+    search_page,
     with_shared_sources,
 )
 
@@ -233,20 +241,28 @@ def _other_datasets(connection: sqlite3.Connection, dataset: str) -> list[str]:
 
 
 class EmbeddedStore:
-    """The ecosystem in one local SQLite file; `EmbeddedStore(":memory:")` keeps it in memory."""
+    """The ecosystem in one local SQLite file; `EmbeddedStore(":memory:")` keeps it in memory.
+
+    A missing file is made, with its folder; with `create=False` it is not, and opening raises
+    StoreMissing instead (for commands that only read).
+    """
 
     kind = "embedded"
 
-    def __init__(self, path: str | os.PathLike[str] | None = None):
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = True):
         self.path = str(path) if path is not None else str(default_path())
+        if not create and self.path != ":memory:" and not Path(self.path).exists():
+            raise StoreMissing(
+                f"there is no store at {self.path}; make one with `mapper load SEED_FILES "
+                f"--store {self.path}`, or name another with --store"
+            )
         self.location = self.path
         self._memory = self.path == ":memory:"
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._snapshots = SnapshotCache()
-        self._indexes: dict[str, tuple[int, SearchIndex]] = {}
-        self._index_lock = threading.Lock()
+        self._indexes = SearchIndexCache()
         if not self._memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._initialise()
@@ -812,47 +828,36 @@ class EmbeddedStore:
     def _search(self, filters: Listing, limit: int | None, offset: int) -> Page:
         """The records matching `filters.q`, best first (mapper.search), and the other filters."""
         table, model = _TABLES[type(filters)]
-        index = self._search_index(table)
-        owners, _ = index.ranked(fold(filters.q or ""))
         clause, params = conditions(replace(filters, q=None), _WHERE[type(filters)])
-        if not clause:  # only the page's ids are needed
-            total = len(owners)
-            owners = owners[offset:] if limit is None else owners[offset : offset + limit]
-            offset = 0
-        ranked = index.ids_of(owners)
-        with self._read() as connection:
-            if clause:
-                among = "id IN (SELECT value FROM json_each(:ids))"
-                query = f"SELECT id FROM {table} {clause} AND {among}"
-                found_ids = connection.execute(query, {**params, "ids": json.dumps(ranked)})
-                kept = {i for (i,) in found_ids}
-                ranked = [i for i in ranked if i in kept]
-                total = len(ranked)
-            page = ranked[offset:] if limit is None else ranked[offset : offset + limit]
+
+        def keep(ids: list[str]) -> set[str]:
+            among = "id IN (SELECT value FROM json_each(:ids))"
+            query = f"SELECT id FROM {table} {clause} AND {among}"  # a name of the closed set
+            rows = self._connection.execute(query, {**params, "ids": json.dumps(ids)})
+            return {i for (i,) in rows}
+
+        def fetch(ids: list[str]) -> dict[str, str]:
             query = f"SELECT id, record FROM {table} WHERE id IN (SELECT value FROM json_each(?))"
-            found = dict(connection.execute(query, (json.dumps(page),)))
-        return Page([model.model_validate_json(found[i]) for i in page if i in found], total)
+            return dict(self._connection.execute(query, (json.dumps(ids),)))
+
+        index = self._indexes.get(table, self.generation(), lambda: self._search_index(table))
+        query = fold(filters.q or "")
+        return search_page(
+            index, query, limit=limit, offset=offset, keep=keep if clause else None,
+            fetch=fetch, model=model,
+        )  # fmt: skip
 
     def _search_index(self, table: str) -> SearchIndex:
-        """The search index of `table` (actors or collaborations) at the current generation."""
-        generation = self.generation()
-        with self._index_lock:  # one thread builds, the others wait for it
-            cached = self._indexes.get(table)
-            if cached is not None and cached[0] == generation:
-                return cached[1]
-            with self._read() as connection:
-                generation = self._generation(connection)
-                if table == "actors":
-                    rows = connection.execute("SELECT id, search FROM actors")
-                    index = SearchIndex((i, found.split("\n")) for i, found in rows)
-                else:
-                    rows = connection.execute(
-                        "SELECT id, json_extract(record, '$.name'), "
-                        "json_extract(record, '$.name_en') FROM collaborations"
-                    )
-                    index = SearchIndex((i, terms([name, name_en, i])) for i, name, name_en in rows)
-            self._indexes[table] = (generation, index)
-            return index
+        """The search index of `table` (actors or collaborations), from the stored terms."""
+        with self._read() as connection:
+            if table == "actors":
+                rows = connection.execute("SELECT id, search FROM actors")
+                return SearchIndex((i, found.split("\n")) for i, found in rows)
+            rows = connection.execute(
+                "SELECT id, json_extract(record, '$.name'), "
+                "json_extract(record, '$.name_en') FROM collaborations"
+            )
+            return SearchIndex((i, terms([name, name_en, i])) for i, name, name_en in rows)
 
     @_damaged
     def relations(self, record_id: str) -> list[Relation]:

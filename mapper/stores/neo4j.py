@@ -5,8 +5,12 @@ Model in Neo4j:
 - `(:Actor {id, name, sector, subsector, region, country, kinds, record})`, with the
   extra labels `:Organisation`, `:Department`, `:Funder`, `:Network` from `kinds`;
 - `(:Collaboration {id, name, kind, region, start_year, end_year, record})`;
-- on both, `search_terms` (the folded terms of `mapper.search`), `search_sort` (the folded name)
-  and `search` (their words, in a full-text index with the whitespace analyzer);
+- beside each, one `(:ActorSearch {id, search_terms, search_sort, search})` or
+  `(:CollaborationSearch ...)`: the folded terms of `mapper.search`, the folded name, and their
+  words. A search ranks them with `mapper.search.SearchIndex`, built from these nodes once per
+  generation and cached (as the analyses' compact graph is), not with a full-text index: with
+  Neo4j's full-text queries running, other connections' reads saw a load's relations without
+  its actors, the generation already bumped (tests/test_load.py, Neo4j 5.26);
 - `(:MapperMerge {id, kept, record, merged_at})` for each actor merged into another;
 - one relationship per relation, of the relation's type (`PARTICIPATES_IN`, `FUNDS`, ...), with
   `key`, `role`, `amount`, `currency`, `year` and `record`;
@@ -50,15 +54,15 @@ from mapper.model import (
     year_of,
 )
 from mapper.search import (
-    MAX_WORDS,
     SEARCH_VERSION,
+    SearchIndex,
     fold,
-    lucene_query,
     record_terms,
     terms,
 )
 from mapper.stores.base import Counts, DatasetInfo, Page
 from mapper.stores.common import (
+    SearchIndexCache,
     SnapshotCache,
     batch_ids,
     breadth_first,
@@ -69,6 +73,7 @@ from mapper.stores.common import (
     dataset_keys,
     kept_orphans,
     now,
+    search_page,
     with_shared_sources,
 )
 
@@ -106,10 +111,13 @@ _SCHEMA = [
     "CREATE INDEX collaboration_kind IF NOT EXISTS FOR (c:Collaboration) ON (c.kind)",
     "CREATE CONSTRAINT merge_id IF NOT EXISTS FOR (m:MapperMerge) REQUIRE m.id IS UNIQUE",
     "CREATE INDEX merge_kept IF NOT EXISTS FOR (m:MapperMerge) ON (m.kept)",
+    *(  # full-text indexes of earlier versions (see above)
+        f"DROP INDEX {index} IF EXISTS"
+        for index in ("actor_search", "collaboration_search", "actor_names", "collaboration_names")
+    ),
     *(
-        f"CREATE FULLTEXT INDEX {index} IF NOT EXISTS FOR (n:{label}) ON EACH [n.search] "
-        "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}"
-        for label, index in (("Actor", "actor_search"), ("Collaboration", "collaboration_search"))
+        f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (s:{label}) REQUIRE s.id IS UNIQUE"
+        for label in ("ActorSearch", "CollaborationSearch")
     ),
     *(
         f"CREATE INDEX rel_{t.value.lower()}_key IF NOT EXISTS FOR ()-[r:{t.value}]-() ON (r.key)"
@@ -203,19 +211,10 @@ _MATCHES: dict[type, tuple[str, type[Actor] | type[Collaboration]]] = {
     ActorFilter: ("MATCH (n:Actor)", Actor),
     CollaborationFilter: ("MATCH (n:Collaboration)", Collaboration),
 }
-_SEARCHES = {ActorFilter: "actor_search", CollaborationFilter: "collaboration_search"}
-# The tiers of mapper.search.tier on the stored terms; what the full-text query found beyond
-# them is within the typos it allows (Lucene's fuzzy terms are optimal string alignment too).
-_TIER = """
-CASE
-    WHEN $query IN n.search_terms THEN 0
-    WHEN any(t IN n.search_terms WHERE t STARTS WITH $query) THEN 1
-    WHEN any(t IN n.search_terms WHERE t CONTAINS (' ' + $query)) THEN 2
-    WHEN all(w IN $words WHERE any(t IN n.search_terms WHERE (' ' + t) CONTAINS (' ' + w)))
-        THEN 3
-    ELSE 4
-END
-"""
+_SEARCH_LABELS = {"actor": "ActorSearch", "collaboration": "CollaborationSearch"}
+_SEARCH_LAYOUT = SEARCH_VERSION + "/nodes"  # what MapperMeta.search_version says when current
+# A record's search node, made or updated from `row.search` (a label of _SEARCH_LABELS).
+_WRITE_SEARCH = "UNWIND $rows AS row MERGE (s:{label} {{id: row.id}}) SET s += row.search"
 
 
 def _search_props(found: list[str]) -> dict[str, Any]:
@@ -264,6 +263,7 @@ class Neo4jStore:
         )
         self._schema_ready = False
         self._snapshots = SnapshotCache()
+        self._indexes = SearchIndexCache()
 
     def __repr__(self) -> str:
         return f"Neo4jStore({self.location!r})"
@@ -291,7 +291,7 @@ class Neo4jStore:
             session.run("CALL db.awaitIndexes(300)").consume()
             session.run("MERGE (m:MapperMeta {name: 'mapper'}) ON CREATE SET m.generation = 0")
             version = session.run("MATCH (m:MapperMeta) RETURN m.search_version").single()[0]
-            if version != SEARCH_VERSION:
+            if version != _SEARCH_LAYOUT:
                 self._refold(session)
         self._schema_ready = True
 
@@ -313,10 +313,13 @@ class Neo4jStore:
                         if isinstance(record, Actor)
                         else terms([record.name, record.name_en, record.id])
                     )
-                    rows.append({"id": record.id, "props": _search_props(found)})
-                query = f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) SET n += row.props"
+                    rows.append({"id": record.id, "search": _search_props(found)})
+                query = _WRITE_SEARCH.format(label=f"{label}Search")
                 session.execute_write(lambda tx, q=query, r=rows: tx.run(q, rows=r).consume())
-        session.run("MATCH (m:MapperMeta) SET m.search_version = $v", v=SEARCH_VERSION).consume()
+        session.run(  # a new generation: search indexes cached by any process are stale
+            "MATCH (m:MapperMeta) SET m.search_version = $v, m.generation = m.generation + 1",
+            v=_SEARCH_LAYOUT,
+        ).consume()
 
     def _write(self, work: Callable[..., _T], *args: Any) -> _T:
         """Run `work(tx, *args)` in one managed write transaction that bumps the generation."""
@@ -507,6 +510,8 @@ class Neo4jStore:
             "MATCH (n) WHERE (n:Actor OR n:Collaboration) AND n.id IN $ids DETACH DELETE n",
             ids=ends,
         ).consume()
+        for kind, label in _SEARCH_LABELS.items():  # labels from this closed set only
+            tx.run(f"MATCH (s:{label}) WHERE s.id IN $ids DELETE s", ids=ids[kind]).consume()
         tx.run(  # an actor's merges go with it: a later load makes it anew
             "MATCH (m:MapperMerge) WHERE m.kept IN $ids DELETE m", ids=ids["actor"]
         ).consume()
@@ -721,9 +726,9 @@ class Neo4jStore:
                     "region": a.region,
                     "country": a.country,
                     "kinds": [kind.value for kind in a.kinds],
-                    **_search_props(record_terms(a)),
                     "record": a.model_dump_json(),
                 },
+                "search": _search_props(record_terms(a)),
             }
             for a in actors
         ]
@@ -749,6 +754,8 @@ class Neo4jStore:
                     """,
                     rows=chunk,
                 ).consume()
+        for chunk in _chunks(changed):
+            tx.run(_WRITE_SEARCH.format(label="ActorSearch"), rows=chunk).consume()
 
     def _write_collaborations(
         self, tx: ManagedTransaction, collaborations: list[Collaboration], report: TypeReport
@@ -762,9 +769,9 @@ class Neo4jStore:
                     "region": c.region,
                     "start_year": year_of(c.start),
                     "end_year": year_of(c.end) or year_of(c.start),
-                    **_search_props(terms([c.name, c.name_en, c.id])),
                     "record": c.model_dump_json(),
                 },
+                "search": _search_props(terms([c.name, c.name_en, c.id])),
             }
             for c in collaborations
         ]
@@ -784,6 +791,7 @@ class Neo4jStore:
                 """,
                 rows=chunk,
             ).consume()
+            tx.run(_WRITE_SEARCH.format(label="CollaborationSearch"), rows=chunk).consume()
 
     def _write_relations(
         self,
@@ -857,7 +865,7 @@ class Neo4jStore:
         def work(tx: ManagedTransaction) -> None:
             tx.run(
                 "MATCH (n) WHERE n:Actor OR n:Collaboration OR n:MapperDataset OR n:MapperMerge "
-                "DETACH DELETE n"
+                "OR n:ActorSearch OR n:CollaborationSearch DETACH DELETE n"
             ).consume()
 
         self._write(work)
@@ -919,31 +927,30 @@ class Neo4jStore:
 
     def _search(self, filters: Listing, limit: int | None, offset: int) -> Page:
         """The records matching `filters.q`, best first (mapper.search), and the other filters:
-        found by the full-text index, ranked on the stored terms."""
-        _, model = _MATCHES[type(filters)]
-        query = fold(filters.q or "")
-        lucene = lucene_query(query)
-        if lucene is None:
-            return Page([], 0)
+        ranked by the cached SearchIndex of the search nodes."""
+        match, model = _MATCHES[type(filters)]
+        kind = "actor" if isinstance(filters, ActorFilter) else "collaboration"
         clause, params = conditions(replace(filters, q=None), _WHERE[type(filters)])
-        params |= {"index": _SEARCHES[type(filters)], "lucene": lucene, "query": query}
-        params |= {"words": query.split()[:MAX_WORDS], "offset": offset, "limit": limit}
-        found = (
-            f"CALL db.index.fulltext.queryNodes($index, $lucene) YIELD node AS n WITH n {clause}"
-        )
 
-        def work(tx: ManagedTransaction) -> tuple[int, list[str]]:
-            total = tx.run(f"{found} RETURN count(*) AS n", params).single()["n"]
-            records = tx.run(
-                f"{found} WITH n, {_TIER} AS tier "
-                "RETURN n.record AS record ORDER BY tier, n.search_sort, n.id SKIP $offset "
-                + ("LIMIT $limit" if limit is not None else ""),
-                params,
-            ).value()
-            return total, records
+        def keep(ids: list[str]) -> set[str]:
+            query = f"{match} {clause} AND n.id IN $ids RETURN n.id AS id"
+            return {row["id"] for row in self._query(query, **params, ids=ids)}
 
-        total, records = self._read_consistent(work)
-        return Page(list(map(model.model_validate_json, records)), total)
+        def fetch(ids: list[str]) -> dict[str, str]:
+            query = f"{match} WHERE n.id IN $ids RETURN n.id AS id, n.record AS record"
+            return {row["id"]: row["record"] for row in self._query(query, ids=ids)}
+
+        index = self._indexes.get(kind, self.generation(), lambda: self._search_index(kind))
+        query = fold(filters.q or "")
+        return search_page(
+            index, query, limit=limit, offset=offset, keep=keep if clause else None,
+            fetch=fetch, model=model,
+        )  # fmt: skip
+
+    def _search_index(self, kind: str) -> SearchIndex:
+        label = _SEARCH_LABELS[kind]  # from the closed set
+        rows = self._query(f"MATCH (s:{label}) RETURN s.id AS id, s.search_terms AS terms")
+        return SearchIndex((row["id"], row["terms"]) for row in rows)
 
     @_unavailable
     def relations(self, record_id: str) -> list[Relation]:
