@@ -1,4 +1,8 @@
-"""The `mapper` command: load seed files, ask the ecosystem questions, serve the API and maps."""
+"""The `mapper` command: load seed files, ask the ecosystem questions, serve the API and maps.
+
+The global options (--store, --json, --lang) go before or after the command's name; after it,
+they win. Only the commands that write (load, import, serve) make a store that is not there.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,15 @@ import json
 import sys
 import threading
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
-from mapper.errors import MapperError, SeedValidationFailed
+from mapper.errors import MapperError, SeedValidationFailed, StoreMissing, problem_count
 from mapper.filters import ActorFilter, CollaborationFilter, options
 from mapper.model import KNOWN_SECTORS, ApplyReport, Language, Sector, SizeMeasure
 from mapper.results import Brokerage, Brokers, Connections, Funding, Gaps, Mixing, Suggestion
@@ -47,16 +52,73 @@ def _fail_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _service(ctx: click.Context) -> MapperService:
-    """The service for this invocation, opened on first use and closed at exit."""
+def _service(ctx: click.Context, *, create: bool = False) -> MapperService:
+    """The service for this invocation, opened on first use and closed at exit. Only commands
+    that write pass `create`: the others never make a store file, they say there is none."""
     root = ctx.find_root()
     if "service" not in root.meta:
-        root.meta["service"] = root.with_resource(open_service(root.obj["store"]))
+        store = _given(ctx).get("store")
+        root.meta["service"] = root.with_resource(open_service(store, create=create))
     return root.meta["service"]
+
+
+def _given(ctx: click.Context) -> dict[str, Any]:
+    """The global options as given: before the command, then overridden after it."""
+    return ctx.find_root().ensure_object(dict)
 
 
 def _echo_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+_SHOWN = 20  # the items of a long list shown without --all
+
+_all_option = click.option(
+    "--all", "show_all", is_flag=True, help=f"Show long lists whole, not their first {_SHOWN}."
+)
+
+
+def _echo_items(label: str, items: list[str], show_all: bool) -> None:
+    """`label: a, b, c`, the first _SHOWN items unless `show_all`, then how many more."""
+    shown = items if show_all else items[:_SHOWN]
+    click.echo(f"{label}: {', '.join(shown)}{_more(len(items) - len(shown))}")
+
+
+def _echo_table(rows: list[dict[str, Any]], columns: list[str], show_all: bool) -> None:
+    """`_table` of the first _SHOWN rows unless `show_all`, then how many more."""
+    shown = rows if show_all else rows[:_SHOWN]
+    click.echo(_table(shown, columns) + _more(len(rows) - len(shown), "\n"))
+
+
+def _more(left_out: int, separator: str = " ") -> str:
+    return f"{separator}… and {left_out} more (--all)" if left_out else ""
+
+
+_SPINNER_AFTER = 1.0  # seconds an analysis runs before a spinner shows
+
+
+def _shows_progress(as_json: bool, stream: TextIO) -> bool:
+    """Whether to show a spinner on `stream`: for a person at a terminal, never with --json."""
+    return not as_json and stream.isatty()
+
+
+@contextmanager
+def _working(label: str, *, as_json: bool = False) -> Iterator[None]:
+    """A spinner on stderr while an analysis runs longer than _SPINNER_AFTER; gone after."""
+    if not _shows_progress(as_json, sys.stderr):
+        yield
+        return
+    from rich.console import Console  # only at a terminal: it takes a while to import
+
+    status = Console(file=sys.stderr).status(label)
+    timer = threading.Timer(_SPINNER_AFTER, status.start)
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        timer.join()
+        status.stop()
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
@@ -69,26 +131,84 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
-_json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print JSON instead of a table."
-)
+# -- global options: one declaration each, taken before or after the command ----------------
 
 
-@click.group()
-@click.option(
-    "--store",
-    envvar="MAPPER_STORE",
-    default=None,
-    metavar="PATH|URI",
-    help="The store: a file path (embedded, the default is ~/.local/share/ecosystem-mapper/"
-    "map.db) or a Neo4j URI (bolt://, neo4j://, neo4j+s://). Env: MAPPER_STORE.",
-)
+def _or_before(default: Any = None) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """An option's callback: its value after the command, else before it, else `default`."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is None or value is False:  # not given after the command
+            value = _given(ctx).get(param.name)
+        return default if value is None else value
+
+    return callback
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """A command's --store: given after the command, it replaces the one given before."""
+    if value is not None:
+        _given(ctx)[param.name] = value
+
+
+def _store_option(**extra: Any) -> Callable[..., Any]:
+    return click.option(
+        "--store",
+        "store",
+        default=None,
+        metavar="PATH|URI",
+        help="The store: a file path (embedded, the default is ~/.local/share/ecosystem-mapper/"
+        "map.db) or a Neo4j URI (bolt://, neo4j://, neo4j+s://). Env: MAPPER_STORE.",
+        **extra,
+    )
+
+
+def _json_flag(**extra: Any) -> Callable[..., Any]:
+    return click.option(
+        "--json", "as_json", is_flag=True, **{"help": "Print JSON instead of a table.", **extra}
+    )
+
+
+def _lang_flag(**extra: Any) -> Callable[..., Any]:
+    return click.option(
+        "--lang",
+        "lang",
+        type=click.Choice([lang.value for lang in Language]),
+        default=None,
+        **{"help": "The language of the map's labels (default: sv).", **extra},
+    )
+
+
+_json_option = _json_flag(callback=_or_before(default=False))
+_lang_option = _lang_flag(callback=_or_before(default=Language.SV.value))
+
+
+class _Mapper(click.Group):
+    """The `mapper` group: every command added also takes --store after its name."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        _store_option(expose_value=False, callback=_remember)(cmd)
+        super().add_command(cmd, name)
+
+
+@click.group(cls=_Mapper)
+@_store_option(envvar="MAPPER_STORE")
+@_json_flag(help="Print JSON instead of a table (the commands that have --json).")
+@_lang_flag(help="The language of a map's labels (mapper map; default: sv).")
 @click.version_option(package_name="ecosystem-mapper")
 @click.pass_context
-def cli(ctx: click.Context, store: str | None) -> None:
-    """Map who works with whom across sectors in Swedish social innovation."""
-    ctx.ensure_object(dict)
-    ctx.obj["store"] = store
+def cli(ctx: click.Context, store: str | None, as_json: bool, lang: str | None) -> None:
+    """Map who works with whom across sectors in Swedish social innovation.
+
+    The options here may also come after the command's name (`mapper gaps --store x.db
+    --json`); given in both places, the one after the command wins.
+    """
+    ctx.ensure_object(dict).update(store=store, as_json=as_json, lang=lang)
+    command = ctx.command.get_command(ctx, ctx.invoked_subcommand or "")
+    taken = {param.name for param in command.params} if command else set()
+    for name, flag in (("as_json", "--json"), ("lang", "--lang")):
+        if ctx.obj[name] and name not in taken:
+            raise click.UsageError(f"{flag} is not an option of {ctx.invoked_subcommand}")
 
 
 @cli.command()
@@ -140,7 +260,7 @@ def serve(ctx: click.Context, host: str, port: int, warm: bool) -> None:
         settings = APISettings.from_env()
     except ValueError as error:
         raise click.ClickException(str(error)) from None
-    service = _service(ctx)
+    service = _service(ctx, create=True)  # POST /load may fill it
     info = service.info()
     click.echo(
         f"Serving {info.kind} store {info.location} ({info.counts.actors} actors): "
@@ -261,7 +381,11 @@ _documents_option = click.option(
 @_fail_cleanly
 def validate(ctx: click.Context, paths: tuple[Path, ...], documents: Path | None) -> None:
     """Check seed files (CSV, JSON, JSON Lines, Kumu) without writing; list every problem."""
-    result = _service(ctx).validate(list(paths), documents_dir=documents)
+    try:
+        service, missing = _service(ctx), None
+    except StoreMissing as error:  # checked against each other only; no store file is made
+        service, missing = _empty_service(ctx), error
+    result = service.validate(list(paths), documents_dir=documents)
     for problem in result.errors:
         click.echo(str(problem), err=True)
     batch = result.batch
@@ -269,9 +393,17 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], documents: Path | None
         f"{len(batch.actors)} actors, {len(batch.collaborations)} collaborations, "
         f"{len(batch.relations)} relations"
     )
+    if missing is not None:
+        summary += f" ({str(missing).split(';')[0]} to check them against)"
     if result.errors:
-        raise click.ClickException(f"{len(result.errors)} problem(s) found in {summary}")
+        count = problem_count(result.errors)
+        raise click.ClickException(f"{count} problem(s) found in {summary}")
     click.echo(f"ok: {summary}")
+
+
+def _empty_service(ctx: click.Context) -> MapperService:
+    """A service on an empty store in memory, closed at exit: to validate without a store."""
+    return ctx.with_resource(open_service(":memory:"))
 
 
 def _dataset_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -296,6 +428,7 @@ def _dataset_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @_seed_paths
 @_documents_option
 @_dataset_options
+@_all_option
 @click.pass_context
 @_fail_cleanly
 def load(
@@ -304,11 +437,12 @@ def load(
     documents: Path | None,
     dataset: str | None,
     replace: str | None,
+    show_all: bool,
 ) -> None:
     """Load seed files: every row is checked first, and nothing changes if any row is invalid."""
-    service = _service(ctx)
+    service = _service(ctx, create=True)
     options = {"documents_dir": documents, **_dataset(dataset, replace)}
-    _write(lambda progress: service.load(list(paths), progress=progress, **options))
+    _write(lambda progress: service.load(list(paths), progress=progress, **options), show_all)
 
 
 @cli.command("import")
@@ -336,6 +470,7 @@ def load(
 )
 @click.option("--no-funding", is_flag=True, help="cordis: leave out the EU contributions.")
 @_dataset_options
+@_all_option
 @click.pass_context
 @_fail_cleanly
 def import_command(
@@ -348,6 +483,7 @@ def import_command(
     no_funding: bool,
     dataset: str | None,
     replace: str | None,
+    show_all: bool,
 ) -> None:
     """Import a public source or a table: CORDIS (cordis), a membership table (table).
 
@@ -379,11 +515,12 @@ def import_command(
             "funding": not no_funding,
         }
     )
-    service = _service(ctx)
+    service = _service(ctx, create=True)
     _write(
         lambda progress: service.import_source(
             source, list(paths), progress=progress, **options, **_dataset(dataset, replace)
-        )
+        ),
+        show_all,
     )
 
 
@@ -412,7 +549,7 @@ def _dataset(dataset: str | None, replace: str | None) -> dict[str, Any]:
     return {"dataset": replace or dataset, "replace": replace is not None}
 
 
-def _write(load: Callable[[Callable[[int], None] | None], ApplyReport]) -> None:
+def _write(load: Callable[[Callable[[int], None] | None], ApplyReport], show_all: bool) -> None:
     """Run a load or an import with a progress bar on a terminal; print what it did."""
     if not sys.stderr.isatty():
         report = _reported(load, None)
@@ -420,16 +557,15 @@ def _write(load: Callable[[Callable[[int], None] | None], ApplyReport]) -> None:
         with click.progressbar(length=0, label="reading", file=sys.stderr) as bar:
             report = _reported(load, lambda rows: _advance(bar, rows))
     click.echo(report.summary())
-    _echo_removed(report)
+    _echo_removed(report, show_all)
     if report.dataset:
         click.echo(f"dataset: {report.dataset}")
 
 
-def _echo_removed(report: ApplyReport, shown: int = 20) -> None:
+def _echo_removed(report: ApplyReport, show_all: bool) -> None:
     for name, part in report.parts():
         if part.removed:
-            more = f" and {len(part.removed) - shown} more" if len(part.removed) > shown else ""
-            click.echo(f"removed {name}: {', '.join(part.removed[:shown])}{more}")
+            _echo_items(f"removed {name}", list(part.removed), show_all)
 
 
 def _advance(bar: Any, rows: int) -> None:
@@ -446,7 +582,7 @@ def _reported(
         for problem in error.errors:
             click.echo(str(problem), err=True)
         raise click.ClickException(
-            f"{len(error.errors)} problem(s) found; nothing was written"
+            f"{problem_count(error.errors)} problem(s) found; nothing was written"
         ) from None
 
 
@@ -495,7 +631,7 @@ def search(ctx: click.Context, query: str, collaborations: bool, limit: int, as_
     ]
     click.echo(_table(rows, ["id", "name", "sector"]))
     if page.total > len(page.items):
-        click.echo(f"... {page.total - len(page.items)} more (--limit)")
+        click.echo(f"… and {page.total - len(page.items)} more (--limit)")
 
 
 @cli.command()
@@ -511,9 +647,12 @@ def search(ctx: click.Context, query: str, collaborations: bool, limit: int, as_
     "to `mapper merge --file`.",
 )
 @_json_option
+@_all_option
 @click.pass_context
 @_fail_cleanly
-def duplicates(ctx: click.Context, min_score: float, csv_out: Path | None, as_json: bool) -> None:
+def duplicates(
+    ctx: click.Context, min_score: float, csv_out: Path | None, as_json: bool, show_all: bool
+) -> None:
     """Pairs of actors that are likely one organisation, best first, with the evidence: the
     same external id, the same name without its legal form, the same web domain, or similar
     names in one county."""
@@ -530,7 +669,7 @@ def duplicates(ctx: click.Context, min_score: float, csv_out: Path | None, as_js
     elif not rows:
         click.echo(f"no likely duplicates scoring {min_score} or more")
     else:
-        click.echo(_table(rows, list(DUPLICATE_COLUMNS)))
+        _echo_table(rows, list(DUPLICATE_COLUMNS), show_all)
 
 
 @cli.command()
@@ -565,12 +704,13 @@ def merge(ctx: click.Context, ids: tuple[str, ...], merge_file: Path | None) -> 
 @cli.command()
 @click.argument("record_type", type=click.Choice(["actor", "collaboration"]))
 @click.argument("record_id")
+@_all_option
 @click.pass_context
 @_fail_cleanly
-def delete(ctx: click.Context, record_type: str, record_id: str) -> None:
+def delete(ctx: click.Context, record_type: str, record_id: str, show_all: bool) -> None:
     """Remove one actor or collaboration and every relation from, to or naming it."""
     report = _service(ctx).remove(record_type, record_id)
-    _echo_removed(report)
+    _echo_removed(report, show_all)
 
 
 @cli.command()
@@ -611,6 +751,7 @@ def export(ctx: click.Context, format: str, out: Path) -> None:
     help="...and a ratio below which a pair is a gap.",
 )
 @_json_option
+@_all_option
 @click.pass_context
 @_fail_cleanly
 def gaps(
@@ -621,11 +762,17 @@ def gaps(
     alpha: float,
     ratio_threshold: float,
     as_json: bool,
+    show_all: bool,
 ) -> None:
     """Sector pairs with fewer links than chance, given every actor's number of links."""
-    answer = _service(ctx).gaps(
-        scope, permutations=permutations, seed=seed, alpha=alpha, ratio_threshold=ratio_threshold
-    )
+    with _working("gaps: comparing with shuffled sectors", as_json=as_json):
+        answer = _service(ctx).gaps(
+            scope,
+            permutations=permutations,
+            seed=seed,
+            alpha=alpha,
+            ratio_threshold=ratio_threshold,
+        )
     if as_json:
         _echo_json(answer)
         return
@@ -651,7 +798,7 @@ def gaps(
         "similar degree; p_adjusted: 'p fewer', Benjamini-Hochberg adjusted over the pairs."
     )
     if result.isolated_actors:
-        click.echo(f"isolated actors: {', '.join(result.isolated_actors)}")
+        _echo_items("isolated actors", result.isolated_actors, show_all)
     _echo_unknown(result.unknown_sector_actors)
 
 
@@ -667,7 +814,8 @@ def _echo_unknown(count: int) -> None:
 @_fail_cleanly
 def mixing(ctx: click.Context, scope: Scope, as_json: bool) -> None:
     """Links between and within sectors, their density, and the E-I index."""
-    answer = _service(ctx).mixing(scope)
+    with _working("mixing: counting links", as_json=as_json):
+        answer = _service(ctx).mixing(scope)
     if as_json:
         _echo_json(answer)
         return
@@ -694,12 +842,30 @@ def mixing(ctx: click.Context, scope: Scope, as_json: bool) -> None:
     default=None,
     help="Estimate betweenness from this many sampled actors (default: exact where it fits).",
 )
+@click.option(
+    "--between",
+    nargs=2,
+    type=click.Choice(_SECTORS),
+    default=None,
+    metavar="SECTOR SECTOR",
+    help="Rank the brokers between these two sectors (may be one sector twice).",
+)
 @_json_option
 @click.pass_context
 @_fail_cleanly
-def brokers(ctx: click.Context, scope: Scope, top: int, sample: int | None, as_json: bool) -> None:
-    """Actors that connect sectors: cross-sector betweenness and brokerage roles."""
-    answer = _service(ctx).brokers(scope, top=top, sample=sample)
+def brokers(
+    ctx: click.Context,
+    scope: Scope,
+    top: int,
+    sample: int | None,
+    between: tuple[str, str] | None,
+    as_json: bool,
+) -> None:
+    """Actors that connect sectors: cross-sector betweenness and brokerage roles; with
+    --between, the brokers between two given sectors first."""
+    a, b = between or (None, None)
+    with _working("brokers: shortest paths", as_json=as_json):
+        answer = _service(ctx).brokers(scope, top=top, sample=sample, sector_a=a, sector_b=b)
     if as_json:
         _echo_json(answer)
         return
@@ -710,12 +876,13 @@ def brokers(ctx: click.Context, scope: Scope, top: int, sample: int | None, as_j
             "sector": b.sector,
             "cross_sector": _number(b.cross_sector_betweenness),
             "betweenness": _number(b.betweenness),
+            "between": _number(b.between_sectors or 0.0),
             **b.brokerage.model_dump(),
         }
         for b in result.brokers
     ]
-    roles = list(Brokerage.model_fields)
-    click.echo(_table(rows, ["actor", "sector", "cross_sector", "betweenness", *roles]))
+    columns = ["actor", "sector", *(["between"] if between else []), "cross_sector"]
+    click.echo(_table(rows, [*columns, "betweenness", *Brokerage.model_fields]))
     if result.exact:
         click.echo(f"exact: shortest paths from all {result.actors} actors")
     else:
@@ -819,9 +986,12 @@ def suggest(ctx: click.Context, actor_id: str, scope: Scope, k: int, as_json: bo
 @click.option("--year-from", type=int, default=None)
 @click.option("--year-to", type=int, default=None)
 @_json_option
+@_all_option
 @click.pass_context
 @_fail_cleanly
-def funding(ctx: click.Context, year_from: int | None, year_to: int | None, as_json: bool) -> None:
+def funding(
+    ctx: click.Context, year_from: int | None, year_to: int | None, as_json: bool, show_all: bool
+) -> None:
     """FUNDS amounts from each funder sector to each recipient sector, by year."""
     answer = _service(ctx).funding(year_from=year_from, year_to=year_to)
     if as_json:
@@ -838,7 +1008,7 @@ def funding(ctx: click.Context, year_from: int | None, year_to: int | None, as_j
         }
         for flow in Funding.model_validate(answer).flows
     ]
-    click.echo(_table(rows, ["from", "to", "year", "amount", "currency", "relations"]))
+    _echo_table(rows, ["from", "to", "year", "amount", "currency", "relations"], show_all)
 
 
 # -- map -----------------------------------------------------------------------------------------
@@ -853,9 +1023,7 @@ def funding(ctx: click.Context, year_from: int | None, year_to: int | None, as_j
     help="The HTML file to write; it opens in a browser with no server and no internet.",
 )
 @click.option("--gaps", "gaps", is_flag=True, help="The gap map (sector pairs) instead of actors.")
-@click.option(
-    "--lang", type=click.Choice([lang.value for lang in Language]), default="sv", show_default=True
-)
+@_lang_option
 @scope_options
 @click.option(
     "--sector",
@@ -897,16 +1065,17 @@ def map_command(
 ) -> None:
     """Write the actor map (or with --gaps the gap map) as one self-contained HTML file."""
     service = _service(ctx)
-    if gaps:
-        page = service.gap_map(scope, lang=lang, api_base=api_url.rstrip("/"))
-    else:
-        page = service.actor_map(
-            scope,
-            sectors=sectors,
-            lang=lang,
-            size_by=size_by,
-            api_base=api_url.rstrip("/"),
-            community=community,
-        )
+    with _working("map: laying out"):
+        if gaps:
+            page = service.gap_map(scope, lang=lang, api_base=api_url.rstrip("/"))
+        else:
+            page = service.actor_map(
+                scope,
+                sectors=sectors,
+                lang=lang,
+                size_by=size_by,
+                api_base=api_url.rstrip("/"),
+                community=community,
+            )
     Path(out).write_text(page, encoding="utf-8")
     click.echo(f"Wrote {out} ({len(page) // 1024} KiB); open it in a browser.")
