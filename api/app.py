@@ -28,7 +28,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import known_parameters
 from api.errors import ERROR_RESPONSES, error_body
-from api.security import APISettings, RequestRefused
+from api.security import (
+    SECURITY_HEADERS,
+    APISettings,
+    RequestRefused,
+    content_security_policy,
+)
 from mapper import __version__
 from mapper.errors import (
     InvalidBatch,
@@ -184,6 +189,7 @@ def create_app(service: MapperService, settings: APISettings | None = None) -> F
     app.state.service = service
     app.state.api_settings = settings or APISettings()
     _install_error_handlers(app)
+    _install_security_headers(app)
     app.include_router(records.router)
     app.include_router(analysis.router)
     from api.routes import maps
@@ -193,6 +199,18 @@ def create_app(service: MapperService, settings: APISettings | None = None) -> F
     _install_docs(app)
     _json_errors_in_openapi(app)
     return app
+
+
+def _install_security_headers(app: FastAPI) -> None:
+    """SECURITY_HEADERS and a Content-Security-Policy on every answer, errors included."""
+
+    @app.middleware("http")
+    async def secured(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        policy = content_security_policy(response.headers.get("content-type", ""))
+        response.headers.setdefault("Content-Security-Policy", policy)
+        return response
 
 
 def _install_docs(app: FastAPI) -> None:

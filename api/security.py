@@ -21,15 +21,43 @@ from starlette.types import Message
 
 __all__ = [
     "DEFAULT_MAX_UPLOAD_BYTES",
+    "MIN_TOKEN_CHARS",
+    "SECURITY_HEADERS",
     "APISettings",
     "RequestRefused",
     "WriteAccess",
     "api_settings",
+    "content_security_policy",
     "limited_request",
     "require_token",
 ]
 
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MIN_TOKEN_CHARS = 16
+"""The shortest MAPPER_API_TOKEN taken: a short one is guessed."""
+
+
+# Headers on every answer. JSON gets nothing to run or embed; the pages (maps, /docs, /redoc)
+# run their own inline scripts (and the vendored libraries evaluate strings: 'unsafe-eval') and
+# load only from this server. Nothing may frame any of it.
+_FRAMING = "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+_CSP_JSON = f"default-src 'none'; {_FRAMING}"
+_CSP_PAGE = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; "
+    f"img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self'; {_FRAMING}"
+)
+
+
+def content_security_policy(content_type: str) -> str:
+    """The Content-Security-Policy of an answer of this media type."""
+    return _CSP_PAGE if content_type.startswith("text/html") else _CSP_JSON
 
 
 class RequestRefused(Exception):
@@ -55,15 +83,23 @@ class APISettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> APISettings:
-        """MAPPER_API_TOKEN and MAPPER_MAX_UPLOAD_BYTES. Raises ValueError on a bad limit."""
+        """MAPPER_API_TOKEN and MAPPER_MAX_UPLOAD_BYTES. Raises ValueError on a bad limit or a
+        token shorter than MIN_TOKEN_CHARS."""
         env = os.environ if env is None else env
+        token = env.get("MAPPER_API_TOKEN") or None
+        if token is not None and len(token) < MIN_TOKEN_CHARS:
+            raise ValueError(
+                f"MAPPER_API_TOKEN is {len(token)} characters long; use at least "
+                f"{MIN_TOKEN_CHARS}, e.g. from `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'`"
+            )
         limit = env.get("MAPPER_MAX_UPLOAD_BYTES", "").strip()
         if limit and not (limit.isdigit() and int(limit) > 0):
             raise ValueError(
                 f"MAPPER_MAX_UPLOAD_BYTES={limit!r} is not a positive whole number of bytes"
             )
         return cls(
-            api_token=env.get("MAPPER_API_TOKEN") or None,
+            api_token=token,
             max_upload_bytes=int(limit) if limit else DEFAULT_MAX_UPLOAD_BYTES,
         )
 

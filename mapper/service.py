@@ -17,6 +17,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import networkx as nx
 import numpy as np
@@ -167,6 +168,21 @@ class StoreInfo:
     location: str
     counts: Counts
     server: str | None = None
+
+    @property
+    def public_location(self) -> str:
+        """`location` as a client may see it: a file's name without its folders, a server's
+        address without user or password.
+
+        >>> StoreInfo("embedded", "/home/anna/.local/share/map.db", Counts()).public_location
+        'map.db'
+        >>> StoreInfo("neo4j", "neo4j://anna:secret@db.example:7687", Counts()).public_location
+        'neo4j://db.example:7687'
+        """
+        if self.kind != "neo4j":
+            return Path(self.location).name
+        address = urlsplit(self.location)
+        return address._replace(netloc=address.netloc.rpartition("@")[2]).geturl()
 
 
 _CACHE_SIZE = 64

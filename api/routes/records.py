@@ -103,7 +103,10 @@ class SectorOut(BaseModel):
 class Health(BaseModel):
     status: str = Field(description="`ok` when the store answers")
     store: str = Field(description="Which store: `embedded` or `neo4j`")
-    location: str = Field(description="Where the store is: a file path or a Neo4j address")
+    location: str = Field(
+        description="Which store: the file's name (not its folder), or the Neo4j address "
+        "without user or password"
+    )
     actors: int = Field(description="Actors in the store (count)")
     collaborations: int = Field(description="Collaborations in the store (count)")
     relations: int = Field(description="Relations in the store (count)")
@@ -419,7 +422,7 @@ def health(service: ServiceDep) -> Health:
     return Health(
         status="ok",
         store=info.kind,
-        location=info.location,
+        location=info.public_location,
         actors=info.counts.actors,
         collaborations=info.counts.collaborations,
         relations=info.counts.relations,

@@ -251,6 +251,11 @@ class EmbeddedStore:
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = True):
         self.path = str(path) if path is not None else str(default_path())
+        if self.path != ":memory:" and Path(self.path).is_file() and not os.path.getsize(self.path):
+            raise StoreCorrupt(
+                f"{self.path} is empty (0 bytes): not an ecosystem-mapper store; remove it, or "
+                "pass another file with --store"
+            )
         if not create and self.path != ":memory:" and not Path(self.path).exists():
             raise StoreMissing(
                 f"there is no store at {self.path}; make one with `mapper load SEED_FILES "
