@@ -26,6 +26,7 @@ from mapper.model import (
     DATA_MAX_VALUES,
     MAX_INTEGER_DIGITS,
     SUBSECTORS,
+    WEB_SCHEMES,
     Actor,
     ActorKind,
     Collaboration,
@@ -173,6 +174,14 @@ def _text(value: Any) -> str | None:
     if type(value) is not str or CONTROL_CHARACTERS.search(value):
         raise _NotPlain
     return unicodedata.normalize("NFC", value).strip() or None
+
+
+def _web_address(value: Any) -> str | None:
+    """A text that is an http(s) address (Actor._url); anything else is left to the model."""
+    text = _text(value)
+    if text is not None and not text.lower().startswith(WEB_SCHEMES):
+        raise _NotPlain
+    return text
 
 
 def _name(value: Any) -> str:
@@ -364,7 +373,7 @@ _ACTOR_FIELDS: _Converters = {
     "subsector": _subsector,
     "region": _text,  # normalised in _actor, as Actor._region does
     "country": _country,
-    "url": _text,
+    "url": _web_address,
     "aliases": _aliases,
     "description": _text,
     "data": _data,

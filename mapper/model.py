@@ -29,6 +29,7 @@ __all__ = [
     "MAX_INTEGER_DIGITS",
     "SECTOR_LABELS",
     "SUBSECTORS",
+    "WEB_SCHEMES",
     "Actor",
     "ActorKind",
     "ActorRelationType",
@@ -57,6 +58,9 @@ __all__ = [
     "slugify",
     "year_of",
 ]
+
+WEB_SCHEMES = ("https://", "http://")
+"""What an address a record links to starts with."""
 
 _SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _DATE_PATTERN = re.compile(r"^\d{4}(-\d{2}-\d{2})?$")
@@ -366,7 +370,7 @@ class Actor(_Record):
     country: str | None = Field(
         None, description="ISO 3166-1 alpha-2 country code, e.g. `SE`; `SE` when a region is set"
     )
-    url: str | None = Field(None, description="The actor's website")
+    url: str | None = Field(None, description="The actor's website, an http(s) address")
     aliases: tuple[str, ...] = Field((), description="Other names the actor goes by")
     description: str | None = Field(None, description="A sentence or two about the actor")
     data: dict[str, Any] = Field(
@@ -388,6 +392,17 @@ class Actor(_Record):
     @classmethod
     def _country(cls, value: str | None) -> str | None:
         return normalise_country(value) if value is not None else None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        """A website is a web address: `javascript:` and the like are never links."""
+        if value is not None and not value.lower().startswith(WEB_SCHEMES):
+            raise ValueError(
+                f"{value[:80]!r} is not a web address; expected one starting with "
+                "https:// or http://"
+            )
+        return value
 
     @field_validator("external_ids", mode="before")
     @classmethod

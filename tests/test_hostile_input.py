@@ -393,3 +393,16 @@ def test_a_capped_list_still_counts_every_problem():
     errors = capped([SeedFileError("a.csv", n, "id", "bad") for n in range(1, MAX_PROBLEMS + 501)])
     assert len(errors) == MAX_PROBLEMS + 1 and problem_count(errors) == MAX_PROBLEMS + 500
     assert str(SeedValidationFailed(errors)).startswith(f"{MAX_PROBLEMS + 500} problem(s) found")
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,x",
+                                 "vbscript:x", "www.example.org"])  # fmt: skip
+def test_an_actor_website_is_a_web_address(tmp_path, url):
+    from ingest import validate
+
+    (tmp_path / "actors.csv").write_text(
+        f'id,name,sector,url\nx,X,public,"{url}"\n', encoding="utf-8"
+    )
+    problems = [str(error) for error in validate([tmp_path / "actors.csv"]).errors]
+    assert len(problems) == 1 and "actors.csv:2: url:" in problems[0], problems
+    assert "not a web address" in problems[0]
