@@ -103,10 +103,13 @@ def find_duplicates(actors: Sequence[Actor], *, min_score: float = 0.5) -> list[
     by_spelt: dict[str, list[int]] = defaultdict(list)
     by_alias: dict[str, list[int]] = defaultdict(list)
     by_domain: dict[str, list[int]] = defaultdict(list)
+    marked: set[int] = set()  # actors whose name has å, ä, ö or ü
     for position, actor in enumerate(actors):
         for scheme, value in actor.external_ids.items():
             by_id[f"{scheme} {value}"].append(position)
         written = [n for n in (actor.name, actor.name_en) if n]
+        if any(char in _MARKED for name in written for char in name):
+            marked.add(position)
         names = {legal_form_key(n, spelt_out=False) for n in written} - {""}
         for name in names:
             by_name[name].append(position)
@@ -119,16 +122,9 @@ def find_duplicates(actors: Sequence[Actor], *, min_score: float = 0.5) -> list[
         if domain:
             by_domain[domain].append(position)
     add("external_id", by_id, "same {}")
-    marked = {
-        position
-        for position, actor in enumerate(actors)
-        if any(char in _MARKED for n in (actor.name, actor.name_en) if n for char in n)
-    }
-    for key, members in by_spelt.items():
-        by_name[key].extend(members)  # the marked names' own keys are already there
-    for key in list(by_name):
-        if not marked.intersection(by_name[key]) and key in by_spelt:
-            by_name[key] = [p for p in by_name[key] if p not in set(by_spelt[key])]
+    for key, members in by_spelt.items():  # a spelt-out name counts beside a marked one
+        if marked.intersection(by_name[key]) or marked.intersection(members):
+            by_name[key].extend(members)
     add("name", by_name, "same name without legal form {!r}")
     add("alias", by_alias, "one's alias is the other's name or alias {!r}")
     add("domain", by_domain, "same web domain {}")

@@ -219,11 +219,6 @@ def _plain(value: Any) -> Any:
     return getattr(value, "value", value)
 
 
-def _safe_cell(value: Any) -> Any:
-    """A text with a `'` before each part a spreadsheet would take for a formula."""
-    return defuse_formulas(value) if isinstance(value, str) else value
-
-
 def _suggesting(method: Callable[..., Any]) -> Callable[..., Any]:
     """A NotFound the method raises names the records meant most likely (`likely`)."""
 
@@ -407,13 +402,11 @@ class MapperService:
 
     def duplicates_csv(self, *, min_score: float = 0.5) -> str:
         """`duplicates` as CSV, spreadsheet-safe: a merge file for `merge_file` once reviewed."""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(DUPLICATE_COLUMNS)
+        lines = [csv_line(list(DUPLICATE_COLUMNS))]
         for pair in self.duplicates(min_score=min_score):
             row = vars(pair) | {"evidence": "; ".join(pair.evidence)}
-            writer.writerow([_safe_cell(row[column]) for column in DUPLICATE_COLUMNS])
-        return buffer.getvalue()
+            lines.append(csv_line([defuse_formulas(str(row[name])) for name in DUPLICATE_COLUMNS]))
+        return "".join(lines)
 
     @_suggesting
     def merge(self, merges: Mapping[str, Sequence[str]]) -> ApplyReport:
