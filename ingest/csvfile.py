@@ -37,6 +37,7 @@ __all__ = [
     "FileNotRead",
     "csv_line",
     "defuse_formulas",
+    "not_utf8",
     "read_csv",
     "record_type_of_name",
     "write_csv",
@@ -50,6 +51,7 @@ csv.field_size_limit(MAX_CELL_CHARS)  # a bigger cell is a csv.Error, reported w
 
 _PREFIXES = {"actors": "actor", "collaborations": "collaboration", "relations": "relation"}
 _INTERNED = frozenset({"source", "target", "source_document"})
+_BOM = b"\xef\xbb\xbf"
 
 
 class FileNotRead(SeedFileError):
@@ -218,25 +220,42 @@ def _cell_count(found: int, expected: int) -> str:
 
 
 def _not_utf8(path: Path, shown: str, record_type: str | None) -> FileNotRead:
-    data = path.read_bytes()
+    advice = 'save it again as UTF-8, e.g. in Excel with Save As > "CSV UTF-8 (Comma delimited)"'
+    return not_utf8(path.read_bytes(), shown, record_type=record_type, advice=advice)
+
+
+def not_utf8(
+    data: bytes, shown: str, *, line: int = 1, record_type: str | None, advice: str
+) -> FileNotRead:
+    r"""The problem of a seed file that is not UTF-8 text: the line of the first byte that is
+    not, what the file looks like instead, and `advice`. `data` are the file's bytes from the
+    start of `line` on.
+
+    >>> error = not_utf8(b"id\nk\xf6", "a.csv", record_type=None, advice="save it as UTF-8")
+    >>> print(error)  # doctest: +NORMALIZE_WHITESPACE
+    a.csv:2: the file is not UTF-8 text (byte 0xf6 is not UTF-8, it looks like Windows-1252 or
+    Latin-1); save it as UTF-8
+    """
+    data = data.removeprefix(_BOM)  # so that the error's offsets are offsets in `data`
     try:
-        data.decode("utf-8-sig")
+        data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
+        line += data.count(b"\n", 0, error.start)
         byte = data[error.start : error.start + 1]
-    else:  # pragma: no cover - the reader only calls this after a decoding error
-        line, byte = None, b""
+    else:  # pragma: no cover - the readers only call this after a decoding error
+        byte = b""
     return FileNotRead(
         shown,
         line,
         None,
-        f"the file is not UTF-8 text (byte 0x{byte.hex()} is not UTF-8{_guess(data)}); "
-        'save it again as UTF-8, e.g. in Excel with Save As > "CSV UTF-8 (Comma delimited)"',
+        f"the file is not UTF-8 text (byte 0x{byte.hex()} is not UTF-8{_guess(data)}); {advice}",
         record_type=record_type,
     )
 
 
 def _guess(data: bytes) -> str:
+    if b"\x00" in data[:4096]:
+        return ", it looks like a binary file, not text"
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:

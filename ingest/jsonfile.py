@@ -3,6 +3,10 @@
 Line numbers are real: the JSON reader walks the top-level object itself and decodes one
 record at a time with `json.JSONDecoder.raw_decode`, so each record knows the line its `{`
 is on, at the cost of one pass over the text.
+
+A file that cannot be read as a whole (not UTF-8; for JSON, not valid JSON anywhere; for JSON
+Lines, a first line that is not JSON) is one `csvfile.FileNotRead`, so that the validator
+does not also report the ids it would have defined as unknown.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ingest.csvfile import FileNotRead, not_utf8, record_type_of_name
 from ingest.kumu import KUMU_KEYS, kumu_rows
 from ingest.limits import JSON_TOO_DEEP, TOO_DEEP, LimitExceeded, decoder, loads
 from ingest.rows import Item, Row
@@ -24,56 +29,73 @@ __all__ = ["read_json", "read_jsonl"]
 _LISTS = {"actors": "actor", "collaborations": "collaboration", "relations": "relation"}
 _RECORDS = {"actor", "collaboration", "relation"}
 _WHITESPACE = " \t\n\r"
+_RESAVE = "save it again as UTF-8"
+_GUESS_BYTES = 4096
 _decoder = decoder  # refuses whole numbers of too many digits (limits.LimitExceeded)
 
 
 def read_json(path: str | Path, shown_as: str | None = None) -> Iterator[Row | SeedFileError]:
-    """Yield a Row per record of a seed JSON file or Kumu map, a SeedFileError per bad item."""
+    """Yield a Row per record of a seed JSON file or Kumu map, a SeedFileError per bad item.
+
+    A file that is not UTF-8 or not valid JSON is one FileNotRead: nothing of it is read."""
     shown = str(shown_as or path)
-    text = _text(Path(path), shown)
+    record_type = record_type_of_name(Path(path).name)
+    text = _text(Path(path), shown, record_type)
     if isinstance(text, SeedFileError):
         yield text
         return
-    lines = _LineCounter(text)
-    try:
-        items = list(_top_level_items(text, lines))
-    except json.JSONDecodeError as error:
-        yield SeedFileError(shown, error.lineno, None, _not_json(error))
-        return
-    except RecursionError:
-        yield SeedFileError(shown, None, None, TOO_DEEP)
-        return
-    except LimitExceeded as error:  # at the item being read: the line its value starts on
-        yield SeedFileError(shown, lines.line, None, str(error))
-        return
-    if any(item.key in KUMU_KEYS for item in items):
+    items = _items(text, shown, record_type)
+    if isinstance(items, SeedFileError):
+        yield items
+    elif any(item.key in KUMU_KEYS for item in items):
         yield from kumu_rows(items, shown)
     else:
         yield from _seed_rows(items, shown)
 
 
 def read_jsonl(path: str | Path, shown_as: str | None = None) -> Iterator[Row | SeedFileError]:
-    """Yield a Row per line of a JSON Lines file; each object names its `"record"` type."""
+    """Yield a Row per line of a JSON Lines file; each object names its `"record"` type.
+
+    A line that is not UTF-8, or a first line that is not a JSON object, is a FileNotRead: the
+    rest of the file is not read. A bad line after good ones is a SeedFileError of its own."""
     shown = str(shown_as or path)
-    with open(path, encoding="utf-8-sig") as file:
-        try:
-            for line, text in enumerate(file, start=1):
-                if text.strip():
-                    yield _jsonl_row(text, line, shown)
-        except UnicodeDecodeError as error:
-            yield SeedFileError(shown, None, None, _not_utf8(error))
+    record_type = record_type_of_name(Path(path).name)
+    try:
+        file = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError as error:
+        yield FileNotRead(shown, None, None, _no_access(error), record_type=record_type)
+        return
+    with file:
+        first = True
+        for line, data in enumerate(file, start=1):
+            try:
+                text = data.decode("utf-8-sig" if line == 1 else "utf-8")
+            except UnicodeDecodeError:
+                rest = data + file.read(_GUESS_BYTES)  # enough to tell text from binary
+                yield not_utf8(rest, shown, line=line, record_type=record_type, advice=_RESAVE)
+                return
+            if not text.strip():
+                continue
+            row = _jsonl_row(text, line, shown, record_type, first=first)
+            yield row
+            if isinstance(row, FileNotRead):
+                return
+            first = False
 
 
-def _jsonl_row(text: str, line: int, shown: str) -> Row | SeedFileError:
+def _jsonl_row(
+    text: str, line: int, shown: str, file_holds: str | None, *, first: bool
+) -> Row | SeedFileError:
     try:
         fields = loads(text.rstrip("\r\n"))
     except json.JSONDecodeError as error:
-        return SeedFileError(shown, line, None, _not_json(error))
+        return _not_an_object(shown, line, _not_json(error), file_holds, first=first)
     except LimitExceeded as error:
         problem = TOO_DEEP if str(error) == JSON_TOO_DEEP else str(error)
         return SeedFileError(shown, line, None, problem)
     if not isinstance(fields, dict):
-        return SeedFileError(shown, line, None, f"expected a JSON object, not {_kind(fields)}")
+        problem = f"expected a JSON object, not {_kind(fields)}"
+        return _not_an_object(shown, line, problem, file_holds, first=first)
     record_type = fields.pop("record", None)
     if record_type not in _RECORDS:
         problem = f"{record_type!r} is not one of actor, collaboration, relation"
@@ -137,11 +159,42 @@ def _defaults(item: Item, shown: str) -> dict[str, Any] | SeedFileError:
     return item.value
 
 
-def _text(path: Path, shown: str) -> str | SeedFileError:
+def _not_an_object(
+    shown: str, line: int, problem: str, file_holds: str | None, *, first: bool
+) -> SeedFileError:
+    """A line that is not a JSON object; the first such line means the file is no JSON Lines."""
+    if not first:
+        return SeedFileError(shown, line, None, problem)
+    problem = (
+        f"{problem}; expected JSON Lines (one JSON object on each line), so the rest of the file "
+        "is not read"
+    )
+    return FileNotRead(shown, line, None, problem, record_type=file_holds)
+
+
+def _text(path: Path, shown: str, file_holds: str | None) -> str | SeedFileError:
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        return SeedFileError(shown, None, None, _not_utf8(error))
+        data = path.read_bytes()
+    except OSError as error:
+        return FileNotRead(shown, None, None, _no_access(error), record_type=file_holds)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return not_utf8(data, shown, record_type=file_holds, advice=_RESAVE)
+
+
+def _items(text: str, shown: str, file_holds: str | None) -> list[Item] | SeedFileError:
+    """Every item of the file's top-level object, or why none can be read."""
+    lines = _LineCounter(text)
+    try:
+        return list(_top_level_items(text, lines))
+    except json.JSONDecodeError as error:
+        line, problem = error.lineno, _not_json(error)
+    except RecursionError:
+        line, problem = None, TOO_DEEP
+    except LimitExceeded as error:  # at the item being read: the line its value starts on
+        line, problem = lines.line, str(error)
+    return FileNotRead(shown, line, None, problem, record_type=file_holds)
 
 
 def _top_level_items(text: str, lines: _LineCounter) -> Iterator[Item]:
@@ -228,8 +281,5 @@ def _not_json(error: json.JSONDecodeError) -> str:
     return f"not valid JSON: {error.msg} (column {error.colno})"
 
 
-def _not_utf8(error: UnicodeDecodeError) -> str:
-    return (
-        f"the file is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset "
-        f"{error.start}); save it again as UTF-8"
-    )
+def _no_access(error: OSError) -> str:
+    return f"cannot be read ({error.strerror}); check that you may read it"

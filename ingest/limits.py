@@ -141,15 +141,20 @@ def _too_long(text: str) -> str:
     return f"is {len(text):,} characters long; at most {MAX_CELL_CHARS:,} are allowed"
 
 
-def capped(errors: list[SeedFileError]) -> list[SeedFileError]:
+def capped(errors: list[SeedFileError], *, total: int | None = None) -> list[SeedFileError]:
     """The first MAX_PROBLEMS errors, and one more that counts the rest, where they begin.
+    `total` is how many problems there are when `errors` are only the first of them (at least
+    MAX_PROBLEMS + 1 then, or all).
 
     >>> len(capped([SeedFileError("a.csv", n, None, "bad") for n in range(1_500)]))
     1001
+    >>> capped([SeedFileError("a.csv", n, None, "bad") for n in range(1_001)], total=5_000)[-1].rest
+    4000
     """
-    if len(errors) <= MAX_PROBLEMS:
+    total = len(errors) if total is None else total
+    if total <= MAX_PROBLEMS:
         return errors
-    first, rest = errors[MAX_PROBLEMS], len(errors) - MAX_PROBLEMS
+    first, rest = errors[MAX_PROBLEMS], total - MAX_PROBLEMS
     problem = (
         f"… and {rest:,} more problems from here on; only the first {MAX_PROBLEMS:,} are "
         "listed: fix those and validate again"

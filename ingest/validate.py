@@ -7,10 +7,15 @@ merged into one record whose sources are the union. When every file has been rea
 relation's ends are looked up among the batch's ids and the store's (`known_ids`). A file that
 could not be read (csvfile.FileNotRead) has unknown ids: an end not found that it may hold is
 not reported on its own, only counted in the file's problem.
+
+Problems are listed up to `limits.MAX_PROBLEMS` and counted beyond: a validation keeps only the
+problems that may be among the first listed (`_Problems`), so the problems of a file of millions
+of bad rows take the memory of a thousand, and those past the first are not even worded.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import re
@@ -26,7 +31,7 @@ from ingest.csvfile import FileNotRead
 from ingest.documents import Documents
 from ingest.fast_rows import plain_record
 from ingest.files import SeedFile, read_rows, seed_files
-from ingest.limits import capped, field_problem
+from ingest.limits import MAX_PROBLEMS, capped, field_problem
 from ingest.messages import field_name, problem_of
 from ingest.nearest import IdSuggestions
 from ingest.rows import CONTROL_CHARACTERS, MODELS, Row
@@ -87,16 +92,16 @@ def validate(
     number of rows read so far, every PROGRESS_EVERY rows and once at the end.
     """
     files, errors = seed_files(paths)
-    run = _Run(known_ids or {}, progress)
-    run.errors.extend(errors)
     library = _Library(documents_dir)
+    run = _Run(known_ids or {}, progress)
+    for error in library.errors + errors:  # found first, so listed first
+        run.problems.add(error)
     with paused_gc():  # records hold no reference cycles; see mapper.memory
         for seed in files:
             run.read(seed, library.documents_for(seed))
         run.finish()
         batch = run.batch()
-    errors = library.errors + run.sorted_errors([seed.shown for seed in files])
-    return ValidationResult(batch, capped(errors))
+    return ValidationResult(batch, run.problems.first([seed.shown for seed in files]))
 
 
 def validate_rows(
@@ -116,7 +121,7 @@ def validate_rows(
         run.finish()
         batch = run.batch()
     shown.extend(run.formats)  # the files rows named (Row.path), in the order first seen
-    return ValidationResult(batch, capped(run.sorted_errors(shown)))
+    return ValidationResult(batch, run.problems.first(shown))
 
 
 def read_batch(
@@ -176,12 +181,64 @@ class _Reference:
 
 @dataclass
 class _NotRead:
-    """A file whose ids are unknown: its problem (where in `_Run.errors`), the kinds of record
-    it holds, and how many relation ends not found it may hold."""
+    """A file whose ids are unknown: its problem, the kinds of record it holds, and how many
+    relation ends not found it may hold."""
 
-    index: int
+    error: FileNotRead
     kinds: str  # "actor", "collaboration" or "actor or collaboration"
     unchecked: int = 0
+
+
+class _Problems:
+    """The problems of one validation, within bounds: of each file, the `keep` problems that
+    sort first (by line, then as found) are kept, and the others only counted.
+
+    The first `keep` problems of all files in any order of the files are among those kept: no
+    more than `keep` sort before any one of them, so no more than `keep` in its own file.
+    """
+
+    def __init__(self, keep: int):
+        self.keep = keep
+        self.count = 0
+        # per file, a heap whose top is the problem kept that sorts last: (-line, -count, error)
+        self._kept: dict[str, list[tuple[int, int, SeedFileError]]] = {}
+
+    def wanted(self, path: str, line: int | None) -> bool:
+        """Whether a problem found now at `path`:`line` is kept (else `skip` it unworded)."""
+        kept = self._kept.get(path)
+        return kept is None or len(kept) < self.keep or (line or 0) < -kept[0][0]
+
+    def add(self, error: SeedFileError) -> None:
+        self.count += 1
+        kept = self._kept.setdefault(error.path, [])
+        entry = (-(error.line or 0), -self.count, error)
+        if len(kept) < self.keep:
+            heapq.heappush(kept, entry)
+        elif entry[:2] > kept[0][:2]:  # sorts before the last one kept: takes its place
+            heapq.heapreplace(kept, entry)
+
+    def skip(self) -> None:
+        """Count a problem that `wanted` said is not kept."""
+        self.count += 1
+
+    def replace(self, error: SeedFileError, new: SeedFileError) -> None:
+        """`new` in the place of `error` (same file and line), if that is kept."""
+        kept = self._kept.get(error.path, [])
+        for index, (line, count, old) in enumerate(kept):
+            if old is error:
+                kept[index] = (line, count, new)
+
+    def first(self, order: list[str]) -> list[SeedFileError]:
+        """The problems by file in `order` (others first), then by line, as `limits.capped`
+        lists them: the first MAX_PROBLEMS, and one that counts the rest."""
+        rank = {shown: index for index, shown in enumerate(order)}
+        kept = [
+            (rank.get(path, -1), -line, -count, error)
+            for path, entries in self._kept.items()
+            for line, count, error in entries
+        ]
+        kept.sort(key=lambda entry: entry[:3])
+        return capped([error for *_, error in kept], total=self.count)
 
 
 class _Run:
@@ -191,7 +248,7 @@ class _Run:
         self.known_ids = known_ids
         self.progress = progress
         self.rows = 0
-        self.errors: list[SeedFileError] = []
+        self.problems = _Problems(MAX_PROBLEMS + 1)  # one more: where the count of the rest is
         self.records: dict[str, dict[str, _Record]] = {name: {} for name in MODELS}
         self.seen: dict[str, dict[str, tuple[str, int | None]]] = {name: {} for name in MODELS}
         self.formats: dict[str, str] = {}
@@ -210,7 +267,7 @@ class _Run:
     ) -> None:
         for row in rows:
             if isinstance(row, SeedFileError):
-                self.errors.append(row)
+                self.problems.add(row)
                 if isinstance(row, FileNotRead):
                     self._not_read(row)
                 continue
@@ -224,7 +281,7 @@ class _Run:
     def _not_read(self, error: FileNotRead) -> None:
         kinds = error.record_type or "actor or collaboration"
         if kinds != "relation" and error.path not in self.not_read:
-            self.not_read[error.path] = _NotRead(len(self.errors) - 1, kinds)
+            self.not_read[error.path] = _NotRead(error, kinds)
 
     def _count_row(self) -> None:
         self.rows += 1
@@ -234,7 +291,7 @@ class _Run:
     def _error(self, shown: str, row: Row, field: str | None, problem: str) -> None:
         if row.place is not None:
             field = f"{row.place}: {field}" if field else row.place
-        self.errors.append(SeedFileError(shown, row.line, field, problem))
+        self.problems.add(SeedFileError(shown, row.line, field, problem))
 
     def _record(self, shown: str, row: Row) -> _Record | None:
         too_big = field_problem(row.fields)  # before anything that recurses into the fields
@@ -264,12 +321,15 @@ class _Run:
 
     def _field_errors(self, shown: str, row: Row, model: type, error: ValidationError) -> None:
         blank = "empty" if row.format == "csv" else "missing"
+        worded = self.problems.wanted(shown, row.line)  # else counted only: words take time
         for details in error.errors(include_url=False):
-            loc, problem = problem_of(details, model, blank=blank)
-            if self._is_bad_reference(row, loc, details["type"]):
-                self._defer_reference(shown, row, loc[0])
-                continue
-            self._error(shown, row, field_name(loc, row.format), problem)
+            if self._is_bad_reference(row, tuple(details["loc"]), details["type"]):
+                self._defer_reference(shown, row, details["loc"][0])
+            elif worded:
+                loc, problem = problem_of(details, model, blank=blank)
+                self._error(shown, row, field_name(loc, row.format), problem)
+            else:
+                self.problems.skip()
 
     @staticmethod
     def _is_bad_reference(row: Row, loc: tuple, kind: str) -> bool:
@@ -379,7 +439,7 @@ class _Run:
             other = _OTHER[kind]
             problem = f"{record_id!r} is already the id of {_a(other)} in the store; {_UNIQUE}"
             field = field_name(("id",), self.formats[shown])
-            self.errors.append(SeedFileError(shown, line, field, problem))
+            self.problems.add(SeedFileError(shown, line, field, problem))
 
     def _ends_fit(self, relation: Relation) -> bool:
         if relation.collaboration is None and relation.source in self.records["actor"]:
@@ -420,7 +480,7 @@ class _Run:
                 f"{reference.value!r} is {_a(kind)}, but the {reference.end} of "
                 f"{reference.relation_type} must be {_a(reference.expected)}"
             )
-        self.errors.append(SeedFileError(reference.shown, reference.line, reference.field, problem))
+        self.problems.add(SeedFileError(reference.shown, reference.line, reference.field, problem))
 
     def _in_a_file_not_read(self, expected: str) -> bool:
         """Whether a file that could not be read may hold an id of the expected kind; counts
@@ -435,14 +495,15 @@ class _Run:
         """One problem per file not read: the ends left unchecked are counted in it."""
         for not_read in self.not_read.values():
             if not_read.unchecked:
-                error = self.errors[not_read.index]
+                error = not_read.error
                 problem = (
                     f"{error.problem}; until it is read, {not_read.unchecked} relation end(s) "
                     f"that may name its {not_read.kinds.replace(' or ', 's or ')}s are not checked"
                 )
-                self.errors[not_read.index] = SeedFileError(
-                    error.path, error.line, error.field, problem
+                counted = FileNotRead(
+                    error.path, error.line, error.field, problem, record_type=error.record_type
                 )
+                self.problems.replace(error, counted)
 
     def _kind_of(self, record_id: str) -> str | None:
         if record_id in self.records["actor"]:
@@ -470,11 +531,6 @@ class _Run:
             collaborations=list(self.records["collaboration"].values()),
             relations=list(self.records["relation"].values()),
         )
-
-    def sorted_errors(self, order: list[str]) -> list[SeedFileError]:
-        """Errors by file in load order, then by line."""
-        rank = {shown: index for index, shown in enumerate(order)}
-        return sorted(self.errors, key=lambda e: (rank.get(e.path, -1), e.line or 0))
 
 
 _UNIQUE = "ids must be unique across actors and collaborations"
