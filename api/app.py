@@ -2,8 +2,9 @@
 
     {"error": {"status": 404, "type": "ActorNotFound", "message": "no actor with id 'x'"}}
 
-A 404 names the id, a 422 names the parameter (`parameter`), a 503 names the store it could not
-reach. A client's mistake is never a 500.
+A 404 names the id, a 422 names the parameter (`parameter`), a 503 says the store cannot be
+reached or the server is busy (with Retry-After), without the store's address or file: the
+server's log has those. A client's mistake is never a 500.
 
 The API reference, /docs (Swagger UI) and /redoc (ReDoc), loads its JavaScript and CSS from
 api/static/vendor through the app itself, so it works offline and asks no other host for anything.
@@ -12,6 +13,8 @@ api/static/vendor through the app itself, so it works offline and asks no other 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +27,9 @@ from fastapi.openapi.docs import (
 )
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import known_parameters
 from api.errors import ERROR_RESPONSES, error_body
@@ -34,6 +39,7 @@ from api.security import (
     RequestRefused,
     content_security_policy,
 )
+from api.work import HeavyRequests, Jobs, heavy_routes
 from mapper import __version__
 from mapper.errors import (
     InvalidBatch,
@@ -44,11 +50,14 @@ from mapper.errors import (
     SeedFileError,
     SeedValidationFailed,
     StoreCorrupt,
+    StoreError,
+    StoreMissing,
     StoreUnavailable,
+    WorkRefused,
 )
 from mapper.service import MapperService
 
-__all__ = ["API_DOCS_VERSIONS", "create_app"]
+__all__ = ["API_DOCS_VERSIONS", "SecurityHeaders", "create_app"]
 
 _log = logging.getLogger("mapper.api")
 
@@ -83,6 +92,10 @@ _TAGS = [
     },
     {"name": "maps", "description": "The actor map and the gap map, as self-contained HTML pages"},
     {"name": "admin", "description": "Writes: seed files loaded over HTTP, behind the API token"},
+    {
+        "name": "jobs",
+        "description": "Answers of analyses and maps asked for with `Prefer: respond-async`",
+    },
     {"name": "meta", "description": "The store in use and whether it answers"},
 ]
 
@@ -116,7 +129,11 @@ def _install_error_handlers(app: FastAPI) -> None:
             extra["suggestions"] = [{"id": i, "name": name} for i, name in error.suggestions]
         if isinstance(error, SeedValidationFailed):
             extra["problems"] = [_problem(problem) for problem in error.errors]
-        return _error(_status_of(error), type(error).__name__, str(error), **extra)
+        kind, message = type(error).__name__, _public_message(error)
+        if message != str(error):  # the whole story, paths and driver text, for the server
+            level = logging.WARNING if isinstance(error, StoreUnavailable) else logging.ERROR
+            _log.log(level, "%s %s: %s: %s", request.method, request.url.path, kind, error)
+        return _error(_status_of(error), kind, message, **extra)
 
     @app.exception_handler(RequestRefused)
     async def refused(request: Request, error: RequestRefused) -> JSONResponse:
@@ -158,6 +175,27 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(500, "InternalError", "an unexpected error occurred; it has been logged")
 
 
+_STORE_MESSAGES: dict[type[MapperError], str] = {
+    StoreMissing: "there is no store yet; load seed files into it first",
+    StoreUnavailable: "the store cannot be reached; try again shortly",
+    StoreCorrupt: "the store is damaged and cannot answer this; the server's log says what is "
+    "wrong",
+    LoadTooLarge: "this load is too large for one transaction of the store; load the seed files "
+    "in parts",
+    StoreError: "the store failed; the server's log says why",
+}
+
+
+def _public_message(error: MapperError) -> str:
+    """What a client is told of `error`: for a StoreError, a fixed message of its class, since
+    its own names the store's file or address and quotes SQLite, the Neo4j driver or stored
+    records (the server logs that; the CLI, run by whoever owns the store, shows it all)."""
+    for kind in type(error).__mro__:
+        if kind in _STORE_MESSAGES:
+            return _STORE_MESSAGES[kind]
+    return str(error)
+
+
 def _problem(problem: SeedFileError) -> dict[str, Any]:
     """One seed file problem with its parts apart: file, line, field, problem, message."""
     return {
@@ -167,6 +205,18 @@ def _problem(problem: SeedFileError) -> dict[str, Any]:
         "problem": problem.problem,
         "message": str(problem),
     }
+
+
+def _stopping(service: MapperService) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: when the server stops, so do the service's analysis workers (before
+    uvicorn re-raises a SIGTERM it caught, which ends the process without clean-up)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        service.stop_work()
+
+    return lifespan
 
 
 def create_app(service: MapperService, settings: APISettings | None = None) -> FastAPI:
@@ -185,31 +235,62 @@ def create_app(service: MapperService, settings: APISettings | None = None) -> F
         docs_url=None,  # served by _install_docs from vendored files, not from a CDN
         redoc_url=None,
         dependencies=[Depends(known_parameters)],
+        lifespan=_stopping(service),
     )
     app.state.service = service
     app.state.api_settings = settings or APISettings()
+    app.state.jobs = Jobs()
     _install_error_handlers(app)
-    _install_security_headers(app)
+    _install_work_handlers(app)
+    from api.routes import jobs, maps
+
+    heavy = heavy_routes([records.router, analysis.router, maps.router])
+    app.add_middleware(HeavyRequests, heavy=heavy, jobs=app.state.jobs)  # inside the headers
+    app.add_middleware(SecurityHeaders)
     app.include_router(records.router)
     app.include_router(analysis.router)
-    from api.routes import maps
 
     app.include_router(maps.router)
+    app.include_router(jobs.router)
     app.include_router(admin.router)
     _install_docs(app)
     _json_errors_in_openapi(app)
     return app
 
 
-def _install_security_headers(app: FastAPI) -> None:
-    """SECURITY_HEADERS and a Content-Security-Policy on every answer, errors included."""
+class SecurityHeaders:
+    """SECURITY_HEADERS and a Content-Security-Policy on every answer, errors included (pure
+    ASGI: the request's messages pass untouched, so a client's disconnect is seen inside)."""
 
-    @app.middleware("http")
-    async def secured(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        policy = content_security_policy(response.headers.get("content-type", ""))
-        response.headers.setdefault("Content-Security-Policy", policy)
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+                if "content-security-policy" not in headers:
+                    policy = content_security_policy(headers.get("content-type", ""))
+                    headers["Content-Security-Policy"] = policy
+            await send(message)
+
+        await self.app(scope, receive, secured)
+
+
+def _install_work_handlers(app: FastAPI) -> None:
+    """WorkRefused (mapper.workers): 503, with Retry-After when a retry may work."""
+
+    @app.exception_handler(WorkRefused)
+    async def refused(request: Request, error: WorkRefused) -> JSONResponse:
+        response = _error(503, type(error).__name__, str(error))
+        if error.retry_after is not None:
+            response.headers["Retry-After"] = str(error.retry_after)
         return response
 
 

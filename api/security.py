@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-MIN_TOKEN_CHARS = 16
+MIN_TOKEN_CHARS = 32
 """The shortest MAPPER_API_TOKEN taken: a short one is guessed."""
 
 

@@ -31,6 +31,7 @@ from mapper.service import (
     Scope,
     open_service,
 )
+from mapper.workers import WorkerPool, default_workers
 
 __all__ = [
     "cli",
@@ -247,10 +248,45 @@ def info(ctx: click.Context, as_json: bool) -> None:
     help="Build the whole store's map in the background at start, so that the first visitor "
     "gets it from the cache.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 256),
+    default=None,
+    envvar="MAPPER_WORKERS",
+    help="Worker processes for analyses and maps, apart from the reads [default: cores - 1, "
+    "at least 1]; 0 runs them in the server process (no time limit, no cancelling).",
+)
+@click.option(
+    "--queue",
+    type=click.IntRange(1, 10_000),
+    default=16,
+    show_default=True,
+    envvar="MAPPER_QUEUE",
+    help="Analyses that may wait for a worker; beyond, 503 with Retry-After.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(0.1, 86_400),
+    default=120.0,
+    show_default=True,
+    envvar="MAPPER_TIME_LIMIT",
+    help="Seconds one analysis or map may run before it is stopped (503).",
+)
 @click.pass_context
 @_fail_cleanly
-def serve(ctx: click.Context, host: str, port: int, warm: bool) -> None:
-    """Serve the HTTP API (/docs) and the interactive maps (/map, /map/gaps)."""
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    warm: bool,
+    workers: int | None,
+    queue: int,
+    time_limit: float,
+) -> None:
+    """Serve the HTTP API (/docs) and the interactive maps (/map, /map/gaps).
+
+    Analyses and map builds run in --workers processes, at most --queue waiting, each stopped
+    after --time-limit seconds or when its client goes away (docs/security.md)."""
     import uvicorn
 
     from api.app import create_app
@@ -262,17 +298,44 @@ def serve(ctx: click.Context, host: str, port: int, warm: bool) -> None:
         raise click.ClickException(str(error)) from None
     service = _service(ctx, create=True)  # POST /load may fill it
     info = service.info()
+    if workers is None:
+        workers = default_workers()
+    if workers and info.location == ":memory:":
+        raise click.ClickException("a store in memory cannot be shared with workers: --workers 0")
+    pool = None
+    if workers:
+        pool = WorkerPool(
+            _given(ctx).get("store"),
+            budget=service.budget,
+            workers=workers,
+            queue=queue,
+            time_limit=time_limit,
+        )
+        service.use_pool(pool)
     click.echo(
         f"Serving {info.kind} store {info.location} ({info.counts.actors} actors): "
         f"map http://{host}:{port}/map, gaps http://{host}:{port}/map/gaps, "
         f"API http://{host}:{port}/docs"
     )
+    where = f"{workers} worker process(es)" if workers else "the server process"
+    click.echo(f"Analyses and maps run in {where}.")
     if not settings.writes_enabled:
         click.echo("Writes over HTTP (POST /load) are off; set MAPPER_API_TOKEN to enable them.")
     warming = threading.Thread(target=service.warm, name="warm", daemon=True)
     if warm:
         warming.start()
-    uvicorn.run(create_app(service, settings), host=host, port=port, log_level="info")
+    try:
+        # Stopping (SIGTERM, Ctrl-C) waits 2 s for open requests, then cancels them: their
+        # workers are stopped with them.
+        uvicorn.run(
+            create_app(service, settings),
+            host=host,
+            port=port,
+            log_level="info",
+            timeout_graceful_shutdown=2,
+        )
+    finally:
+        service.stop_work()  # the app's lifespan did, unless uvicorn failed to start
     if warming.is_alive():  # the store closes when this returns: not under the warming's feet
         warming.join()
 

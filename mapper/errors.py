@@ -10,11 +10,16 @@
     │   └── MoreProblems          stands for the problems after the first ones listed
     ├── SeedValidationFailed      every SeedFileError found in a load or validate
     ├── InvalidParameter          a query parameter out of range or of the wrong kind
-    └── StoreError
-        ├── StoreUnavailable      the store cannot be reached (Neo4j down)
-        │   └── StoreMissing      no store file where one was to be read
-        ├── StoreCorrupt          the store file is damaged or not a mapper store
-        └── LoadTooLarge          one load does not fit in the store's transaction memory
+    │   └── OverBudget            the work asked for is more than the budget allows
+    ├── StoreError
+    │   ├── StoreUnavailable      the store cannot be reached (Neo4j down)
+    │   │   └── StoreMissing      no store file where one was to be read
+    │   ├── StoreCorrupt          the store file is damaged or not a mapper store
+    │   └── LoadTooLarge          one load does not fit in the store's transaction memory
+    └── WorkRefused               a server cannot do an analysis now
+        ├── ServerBusy            every worker busy and the queue full: retry later
+        ├── WorkTimedOut          the analysis ran past the time limit and was stopped
+        └── WorkCancelled         the client went away; nobody is waiting for the answer
 
 Each message names the bad value, where it came from and what was expected.
 """
@@ -30,13 +35,18 @@ __all__ = [
     "MapperError",
     "MoreProblems",
     "NotFound",
+    "OverBudget",
     "SeedFileError",
     "SeedValidationFailed",
+    "ServerBusy",
     "StoreCorrupt",
     "StoreError",
     "StoreMissing",
     "StoreUnavailable",
     "UnknownReference",
+    "WorkCancelled",
+    "WorkRefused",
+    "WorkTimedOut",
     "problem_count",
 ]
 
@@ -137,6 +147,15 @@ class InvalidParameter(MapperError, ValueError):
         super().__init__(f"parameter {name!r}: {problem}")
 
 
+class OverBudget(InvalidParameter):
+    """What `name` asks for needs `estimate` units of work, more than `budget` allows."""
+
+    def __init__(self, name: str, problem: str, *, estimate: int, budget: int):
+        self.estimate = estimate
+        self.budget = budget
+        super().__init__(name, problem)
+
+
 class StoreError(MapperError):
     """The store itself failed."""
 
@@ -155,3 +174,23 @@ class StoreCorrupt(StoreError):
 
 class LoadTooLarge(StoreError):
     """A load is one transaction, and this one needs more memory than the store allows it."""
+
+
+class WorkRefused(MapperError):
+    """A server cannot do an analysis now; `retry_after` (seconds) says when to try again."""
+
+    retry_after: int | None = None
+
+
+class ServerBusy(WorkRefused):
+    """Every analysis worker is busy and the queue is full."""
+
+    retry_after = 5
+
+
+class WorkTimedOut(WorkRefused):
+    """An analysis ran past the time limit and was stopped."""
+
+
+class WorkCancelled(WorkRefused):
+    """Every client waiting for an analysis went away, and it was stopped."""

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import networkx as nx
@@ -49,6 +49,7 @@ from mapper.errors import (
     InvalidParameter,
     MapperError,
     NotFound,
+    OverBudget,
     SeedFileError,
     SeedValidationFailed,
 )
@@ -63,7 +64,7 @@ from mapper.filters import (
 )
 from mapper.memory import thaw
 from mapper.model import Actor, ApplyReport, Collaboration, Language, Relation, Sector, SizeMeasure
-from mapper.settings import Settings, open_store
+from mapper.settings import Budget, Settings, open_store
 from mapper.stores.base import Counts, DatasetInfo, GraphStore, Page, RemoteStore
 from mapper.stores.common import now
 from visualize.actor_map import AGGREGATE_THRESHOLD, render_actor_map
@@ -78,7 +79,6 @@ from visualize.webgl_map import (
 )
 
 __all__ = [
-    "BETWEENNESS_BUDGET",
     "CORDIS_FUNDER",
     "DEFAULT_PERMUTATIONS",
     "DUPLICATE_COLUMNS",
@@ -90,12 +90,14 @@ __all__ = [
     "ActorFilter",
     "CollaborationFilter",
     "MapperService",
+    "Pool",
     "Scope",
     "StoreInfo",
     "check_dataset_name",
     "csv_line",
     "dataset_name",
     "defuse_formulas",
+    "now",
     "open_service",
 ]
 
@@ -187,15 +189,15 @@ class StoreInfo:
 
 _CACHE_SIZE = 64
 # Kinds of cache entries that hold a whole graph (hundreds of MB at 100k actors): keep few.
-_LARGE_ENTRIES = {"rows": 1, "compact": 4, "actor_graph": 2}
+_LARGE_ENTRIES = {"rows": 1, "compact": 4, "actor_graph": 2, "pool:actor_map": 8}
 
-# Betweenness work (source actors x links) done exactly before it is estimated from a sample,
-# on the compiled kernel (mapper/analysis/_kernels.py, 3-8 ns per unit on one of 2 cores):
-# exact at 10k actors and 234k links (about 18 s, bench/RESULTS.md), about 1000 sources at
-# 100k actors and 2.5M links. Marking brokers on a map gets a tenth of a second or so: at 1e9
+# Betweenness work (source actors x links) is Budget.link_visits (mapper.settings): exact up
+# to it, estimated from as many sources as fit beyond it, on the compiled kernel
+# (mapper/analysis/_kernels.py, 3-8 ns per unit on one of 2 cores): exact at 10k actors and
+# 234k links (about 14 s), about 1000 sources at 100k actors and 2.5M links. Marking brokers on
+# a map gets a tenth of a second or so: at 1e9
 # it was 2.2 s of a 13k-actor map's 4.1 s and 6.1 s of opening a 16k-actor community
 # (bench/RESULTS.md, "Large maps"); the map marks the top ten, an estimate is enough.
-BETWEENNESS_BUDGET = 2_500_000_000
 MAP_BETWEENNESS_BUDGET = 100_000_000
 
 
@@ -234,17 +236,59 @@ def _suggesting(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+class Pool(Protocol):
+    """Where analyses run apart from the server's reads: mapper.workers.WorkerPool."""
+
+    def run(self, name: str, args: tuple, kwargs: dict, *, key: Any) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+def _pooled(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run an analysis or map build in the service's worker pool when it has one
+    (mapper.workers), its answer cached here per store generation; without a pool, here."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def wrapper(self: MapperService, *args: Any, **kwargs: Any) -> Any:
+        pool = self._pool
+        if pool is None:
+            return method(self, *args, **kwargs)
+        key = (f"pool:{name}", args, tuple(sorted(kwargs.items())))
+
+        def compute() -> Any:
+            return pool.run(name, args, kwargs, key=(*key, self.store.generation()))
+
+        return self._cached(key, compute)
+
+    return wrapper
+
+
 class MapperService:
     """Questions about the ecosystem, answered from one store."""
 
-    def __init__(self, store: GraphStore):
+    def __init__(self, store: GraphStore, *, budget: Budget | None = None):
         self.store = store
+        self.budget = budget or Budget()
+        self._pool: Pool | None = None
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
         self._cache_generation: object = None
         self._cache_lock = threading.Lock()
 
     def close(self) -> None:
+        self.stop_work()
         self.store.close()
+
+    def use_pool(self, pool: Pool | None) -> None:
+        """Run the analyses and map builds in `pool` from now on (None: here again)."""
+        self._pool = pool
+
+    def stop_work(self) -> None:
+        """Stop the pool's workers, whatever they are doing, and compute here from now on (a
+        server that stops)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
 
     # -- records -----------------------------------------------------------------------------
 
@@ -600,12 +644,14 @@ class MapperService:
 
         return self._cached(key, stamped)
 
+    @_pooled
     def mixing(self, scope: Scope) -> dict:
         """Links, weights and density per sector pair, and the E-I index (analysis.mixing).
 
         Counted on the compact graph."""
         return self._answer(("mixing", scope), scope, {}, lambda: mixing(self.compact(scope)))
 
+    @_pooled
     def gaps(
         self,
         scope: Scope,
@@ -629,10 +675,13 @@ class MapperService:
         }
 
         def compute() -> dict:
-            return gaps(self.compact(scope), **params)
+            C = self.compact(scope)
+            self._check_permutations(C, permutations)
+            return gaps(C, **params)
 
         return self._answer(("gaps", scope, tuple(params.items())), scope, params, compute)
 
+    @_pooled
     def brokers(
         self,
         scope: Scope,
@@ -645,9 +694,9 @@ class MapperService:
         """The `top` actors by cross-sector betweenness, with brokerage roles (analysis.brokers);
         with `sector_a` and `sector_b`, the brokers between those two sectors first.
 
-        `sample` estimates betweenness from that many source actors. When it is None, the
-        answer is exact if it fits BETWEENNESS_BUDGET, else estimated from as many sources as
-        fit; `exact` and `sources` in the answer say which.
+        `sample` estimates betweenness from that many source actors; more than the work budget
+        allows is OverBudget. When it is None, the answer is exact if it fits the budget, else
+        estimated from as many sources as fit; `exact` and `sources` in the answer say which.
         """
         _within("top", top, 1, LIMITS.top)
         if sample is not None:
@@ -660,7 +709,11 @@ class MapperService:
 
         def compute() -> dict:
             C = self.compact(scope)
-            k = sample if sample is not None else _betweenness_sample(C, BETWEENNESS_BUDGET)
+            if sample is None:
+                k = _betweenness_sample(C, self.budget.link_visits)
+            else:
+                self._check_sample(C, sample)
+                k = sample
             return brokers(C, top=top, k=k, sectors=sectors)
 
         parameters = {"top": top, "sample": sample, "sector_a": sector_a, "sector_b": sector_b}
@@ -668,6 +721,7 @@ class MapperService:
         return self._answer(key, scope, parameters, compute)
 
     @_suggesting
+    @_pooled
     def paths(
         self, source: str, target: str, scope: Scope, *, k: int = 3, max_hops: int = 4
     ) -> list[list[dict]]:
@@ -682,6 +736,7 @@ class MapperService:
                 raise InvalidParameter(name, f"actor {end!r} is outside the chosen scope")
         return shortest_paths(C, source, target, k=k, max_hops=max_hops)
 
+    @_pooled
     def connections(
         self, sector_a: Sector | str, sector_b: Sector | str, scope: Scope, *, limit: int = 50
     ) -> dict:
@@ -696,6 +751,7 @@ class MapperService:
         )
 
     @_suggesting
+    @_pooled
     def suggestions(
         self,
         actor_id: str,
@@ -715,6 +771,7 @@ class MapperService:
             C, actor_id, k=k, region_weight=region_weight, funder_weight=funder_weight
         )
 
+    @_pooled
     def funding(self, *, year_from: int | None = None, year_to: int | None = None) -> dict:
         """FUNDS amounts by funder sector and recipient sector, per year (analysis.funding)."""
         Scope(year_from=year_from, year_to=year_to)  # checks the years
@@ -727,6 +784,7 @@ class MapperService:
 
     # -- maps --------------------------------------------------------------------------------
 
+    @_pooled
     def actor_map(
         self,
         scope: Scope,
@@ -753,6 +811,8 @@ class MapperService:
         if community is not None:
             C = self._community(scope, sectors, community)
             query["community"] = community
+        if len(C) <= AGGREGATE_THRESHOLD or community is not None:  # drawn whole
+            self._check_map_size(C, community)
         if len(C) > WEBGL_FROM or C.number_of_links() > WEBGL_LINKS_FROM:
             return self._webgl_map(
                 C, scope, sectors, community, lang, size_by, brokers, query, api_base
@@ -889,6 +949,7 @@ class MapperService:
             "countries": [actors[i].country for i in ids],
         }
 
+    @_pooled
     def gap_map(
         self,
         scope: Scope,
@@ -905,6 +966,50 @@ class MapperService:
         sizes = np.bincount(self.compact(scope).sectors, minlength=len(ALL_SECTORS))
         counts = dict(zip(ALL_SECTORS, sizes.tolist(), strict=True))
         return render_gap_map(result, counts, lang=lang, query=vars(scope), api_base=api_base)
+
+    # -- budgets (mapper.settings.Budget), checked before the work starts ----------------------
+
+    def _check_sample(self, C: CompactGraph, sample: int) -> None:
+        sources, links = min(sample, len(C)), max(C.number_of_links(), 1)
+        work, budget = sources * links, self.budget.link_visits
+        if work > budget:
+            raise OverBudget(
+                "sample",
+                f"betweenness from {sources:,} source actors over {links:,} links is "
+                f"{work:,} link visits, more than the work budget of {budget:,} "
+                f"(MAPPER_WORK_BUDGET); ask for sample <= {budget // links:,}, leave sample out "
+                "for as many as fit, or narrow the scope (region, country, years, relation types)",
+                estimate=work,
+                budget=budget,
+            )
+
+    def _check_permutations(self, C: CompactGraph, permutations: int) -> None:
+        links = max(C.number_of_links(), 1)
+        work, budget = permutations * links, self.budget.link_visits
+        if work > budget:
+            raise OverBudget(
+                "permutations",
+                f"{permutations:,} permutations of {links:,} links are {work:,} link visits, "
+                f"more than the work budget of {budget:,} (MAPPER_WORK_BUDGET); ask for "
+                f"permutations <= {budget // links:,} or narrow the scope (region, country, "
+                "years, relation types)",
+                estimate=work,
+                budget=budget,
+            )
+
+    def _check_map_size(self, C: CompactGraph, community: int | None) -> None:
+        actors, links = len(C), C.number_of_links()
+        budget = self.budget.map_elements
+        if actors + links > budget:
+            drawn = "this community" if community is not None else "this map"
+            raise OverBudget(
+                "community" if community is not None else "sector",
+                f"{drawn} would draw {actors:,} actors and {links:,} links, more than the map "
+                f"budget of {budget:,} (MAPPER_MAP_BUDGET); choose fewer sectors, a region, "
+                "a country or years",
+                estimate=actors + links,
+                budget=budget,
+            )
 
     @staticmethod
     def _map_brokers(C: CompactGraph, top: int, sample: int | None) -> list[str]:
@@ -984,7 +1089,11 @@ def open_service(store: str | None = None, *, create: bool = True) -> Iterator[M
     """A service on the store named by `store`, MAPPER_STORE, NEO4J_URI or the default file.
     Without `create`, an embedded store file that is not there is not made: StoreUnavailable
     says so (commands that only read)."""
-    service = MapperService(open_store(Settings.from_env(store), create=create))
+    try:
+        budget = Budget.from_env()
+    except ValueError as error:
+        raise InvalidParameter("budget", str(error)) from None
+    service = MapperService(open_store(Settings.from_env(store), create=create), budget=budget)
     try:
         yield service
     finally:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mapper.stores.base import GraphStore
 from mapper.stores.embedded import EmbeddedStore, default_path
 
-__all__ = ["NEO4J_SCHEMES", "Settings", "open_store"]
+__all__ = ["NEO4J_SCHEMES", "Budget", "Settings", "open_store"]
 
 NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
 
@@ -40,6 +41,39 @@ class Settings:
     @property
     def is_neo4j(self) -> bool:
         return self.store.startswith(NEO4J_SCHEMES)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much work one request may cause, checked before the work starts (docs/security.md).
+
+    `link_visits` bounds the analyses, counted as the links their kernels go over: betweenness
+    from k source actors visits k x links, gaps with p permutations shuffles p x links. The
+    default, 2.5e9, is exact betweenness at 10k actors and 234k links (14 s on one core here,
+    bench/RESULTS.md) and 1000 gap permutations up to 2.5M links. `map_elements` bounds the actors
+    plus links one map page draws (a page of 1M elements is about 40 MB of HTML).
+    """
+
+    link_visits: int = 2_500_000_000
+    map_elements: int = 1_000_000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Budget:
+        """MAPPER_WORK_BUDGET and MAPPER_MAP_BUDGET, each a positive whole number if set.
+        Raises ValueError naming the variable."""
+        env = os.environ if env is None else env
+        values = {}
+        for variable, field in (
+            ("MAPPER_WORK_BUDGET", "link_visits"),
+            ("MAPPER_MAP_BUDGET", "map_elements"),
+        ):
+            text = env.get(variable, "").strip().replace("_", "")
+            if not text:
+                continue
+            if not text.isdigit() or int(text) == 0:
+                raise ValueError(f"{variable}={text!r} is not a positive whole number")
+            values[field] = int(text)
+        return cls(**values)
 
 
 def open_store(settings: Settings, *, create: bool = True) -> GraphStore:

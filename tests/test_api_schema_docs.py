@@ -22,7 +22,7 @@ from mapper.filters import options
 from mapper.service import ActorFilter, CollaborationFilter, MapperService, Scope
 from mapper.stores.embedded import EmbeddedStore
 
-TAGS = {"records", "analysis", "maps", "meta", "admin"}
+TAGS = {"records", "analysis", "maps", "jobs", "meta", "admin"}
 
 # The query parameters made from mapper/filters.py: their descriptions are written there.
 _FILTER_PARAMETERS = {

@@ -4,7 +4,7 @@ the public names (as httpx's tests/test_exported_members.py does).
     model:  mapper.model, errors, regions, filters, results, memory
     core:   mapper.stores, mapper.analysis, mapper.settings
     edges:  ingest, visualize
-    service: mapper.service
+    service: mapper.service, mapper.workers
     top:    api, mapper.cli
 
 A module may import its own layer and the layers below it, never one above. The API and the
@@ -29,7 +29,7 @@ LAYERS = {
               "mapper.results", "mapper.memory"),
     "core": ("mapper.stores", "mapper.analysis", "mapper.settings"),
     "edges": ("ingest", "visualize"),
-    "service": ("mapper.service",),
+    "service": ("mapper.service", "mapper.workers"),
     "top": ("api", "mapper.cli"),
 }
 ORDER = list(LAYERS)

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "load-test-token-of-24-chr"
+TOKEN = "load-test-token-of-thirty-two-ch"
 BATCH = 7
 CLIENTS = 16
 MAX_LOADS = 140  # BATCH * MAX_LOADS actors still fit in one page of 1000

@@ -372,10 +372,10 @@ def test_a_declared_content_length_over_the_limit_is_refused_before_reading(serv
 
 
 def test_settings_come_from_the_environment_only_at_the_edge(service, monkeypatch):
-    token = "a-token-of-24-characters"
+    token = "a-token-of-thirty-two-characters"
     settings = APISettings.from_env({"MAPPER_API_TOKEN": token, "MAPPER_MAX_UPLOAD_BYTES": "123"})
     assert (settings.api_token, settings.max_upload_bytes) == (token, 123)
-    with pytest.raises(ValueError, match="MAPPER_API_TOKEN is 3 characters long; use at least 16"):
+    with pytest.raises(ValueError, match="MAPPER_API_TOKEN is 3 characters long; use at least 32"):
         APISettings.from_env({"MAPPER_API_TOKEN": "abc"})
     assert APISettings.from_env({"MAPPER_API_TOKEN": ""}).writes_enabled is False
     with pytest.raises(ValueError, match="MAPPER_MAX_UPLOAD_BYTES='lots'"):
@@ -398,11 +398,17 @@ def test_mapper_serve_passes_the_token_and_limit_to_the_app(tmp_path, monkeypatc
 
     served = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.update(app=app, **kwargs))
-    env = {"MAPPER_API_TOKEN": "served-token-of-24-chars", "MAPPER_MAX_UPLOAD_BYTES": "4096"}
+    env = {
+        "MAPPER_API_TOKEN": "served-token-of-thirty-two-chars",
+        "MAPPER_MAX_UPLOAD_BYTES": "4096",
+    }
     result = CliRunner().invoke(cli, ["--store", str(tmp_path / "m.db"), "serve"], env=env)
     assert result.exit_code == 0, result.output
     settings = served["app"].state.api_settings
-    assert (settings.api_token, settings.max_upload_bytes) == ("served-token-of-24-chars", 4096)
+    assert (settings.api_token, settings.max_upload_bytes) == (
+        "served-token-of-thirty-two-chars",
+        4096,
+    )
 
     result = CliRunner().invoke(cli, ["--store", str(tmp_path / "m.db"), "serve"], env={})
     assert "set MAPPER_API_TOKEN" in result.output
