@@ -7,6 +7,7 @@ give the same answer to the same question, on either store.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import io
 import json
@@ -186,6 +187,21 @@ class StoreInfo:
         address = urlsplit(self.location)
         return address._replace(netloc=address.netloc.rpartition("@")[2]).geturl()
 
+    @property
+    def private_location(self) -> str:
+        """`location` as the server's owner may see it: a file's whole path, a server's address
+        with its user but without its password.
+
+        >>> StoreInfo("neo4j", "neo4j://anna:secret@db.example:7687", Counts()).private_location
+        'neo4j://anna@db.example:7687'
+        """
+        if self.kind != "neo4j":
+            return str(Path(self.location).resolve()) if self.location != ":memory:" else ":memory:"
+        address = urlsplit(self.location)
+        credentials, at, host = address.netloc.rpartition("@")
+        user = credentials.partition(":")[0]
+        return address._replace(netloc=f"{user}{at}{host}").geturl()
+
 
 _CACHE_SIZE = 64
 # Kinds of cache entries that hold a whole graph (hundreds of MB at 100k actors): keep few.
@@ -243,6 +259,8 @@ class Pool(Protocol):
 
     def close(self) -> None: ...
 
+    def describe(self) -> dict[str, Any]: ...
+
 
 def _pooled(method: Callable[..., Any]) -> Callable[..., Any]:
     """Run an analysis or map build in the service's worker pool when it has one
@@ -282,6 +300,12 @@ class MapperService:
     def use_pool(self, pool: Pool | None) -> None:
         """Run the analyses and map builds in `pool` from now on (None: here again)."""
         self._pool = pool
+
+    def work(self) -> dict[str, Any]:
+        """Where analyses run and what they may cost: the pool's workers, queue, time limit and
+        jobs now (workers 0: in this process), and the budget."""
+        pool = self._pool.describe() if self._pool is not None else {"workers": 0}
+        return {**pool, "budget": dataclasses.asdict(self.budget)}
 
     def stop_work(self) -> None:
         """Stop the pool's workers, whatever they are doing, and compute here from now on (a

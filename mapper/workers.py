@@ -188,6 +188,16 @@ class WorkerPool:
             queued = len(self._queue)
             return {"queued": queued, "running": len(self._jobs) - queued, "started": self.started}
 
+    def describe(self) -> dict[str, Any]:
+        """The pool's settings and its jobs now: workers, queue, time_limit, queued, running,
+        started."""
+        return {
+            "workers": self.workers,
+            "queue": self.queue_limit,
+            "time_limit": self.time_limit,
+            **self.stats(),
+        }
+
     def pids(self) -> list[int]:
         """The process ids of the workers running now."""
         with self._lock:

@@ -47,6 +47,29 @@ def test_health_names_the_store_file_not_its_folders(client):
     assert body["location"] == "map.db"
 
 
+def test_health_says_more_only_with_the_token(client):
+    assert "details" not in client.get("/health").json()
+    assert client.get("/health?verbose=true").status_code == 401
+    wrong = {"Authorization": "Bearer " + "y" * 32}
+    assert client.get("/health?verbose=true", headers=wrong).status_code == 401
+    right = {"Authorization": "Bearer " + "x" * 32}
+    details = client.get("/health?verbose=true", headers=right).json()["details"]
+    assert details["location"].endswith("/secret-folder/map.db")
+    assert details["work"]["workers"] == 0
+    assert details["work"]["budget"]["link_visits"] == 2_500_000_000
+    no_token = TestClient(create_app(client.app.state.service))
+    assert no_token.get("/health?verbose=true", headers=right).status_code == 403
+
+
+def test_a_neo4j_address_keeps_its_user_for_the_owner_only():
+    from mapper.service import StoreInfo
+    from mapper.stores.base import Counts
+
+    info = StoreInfo("neo4j", "neo4j://anna:secret@db.example:7687", Counts())
+    assert info.public_location == "neo4j://db.example:7687"
+    assert info.private_location == "neo4j://anna@db.example:7687"
+
+
 def test_an_empty_file_is_not_taken_for_a_store(tmp_path):
     empty = tmp_path / "map.db"
     empty.write_bytes(b"")

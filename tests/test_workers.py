@@ -104,6 +104,9 @@ def test_a_worker_answers_as_the_server_process_does(seeded):
         ):
             assert without_time(ask(there)) == without_time(ask(here))
         assert there._pool.stats()["started"] == 10
+        work = there.work()
+        assert (work["workers"], work["queue"], work["time_limit"]) == (1, 16, 60.0)
+        assert (work["queued"], work["running"], work["started"]) == (0, 0, 10)
     finally:
         there.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from api.deps import (
@@ -15,6 +15,7 @@ from api.deps import (
     ServiceDep,
     csv_response,
 )
+from api.security import require_token
 from mapper.model import SECTOR_LABELS, Actor, Collaboration, Relation, Sector
 from mapper.service import LIMITS
 
@@ -27,9 +28,12 @@ __all__ = [
     "DuplicateOut",
     "DuplicatePage",
     "Health",
+    "HealthDetails",
     "Neighbour",
     "Neighbours",
     "SectorOut",
+    "Work",
+    "WorkBudget",
     "router",
 ]
 
@@ -110,6 +114,34 @@ class Health(BaseModel):
     actors: int = Field(description="Actors in the store (count)")
     collaborations: int = Field(description="Collaborations in the store (count)")
     relations: int = Field(description="Relations in the store (count)")
+    details: HealthDetails | None = Field(
+        None, description="With `verbose=true` and the API token only: the server's set-up"
+    )
+
+
+class WorkBudget(BaseModel):
+    link_visits: int = Field(description="Work budget of one analysis (link visits, count)")
+    map_elements: int = Field(description="Actors plus links one map page may draw (count)")
+
+
+class Work(BaseModel):
+    """Where analyses and maps run (docs/security.md, 'Work')."""
+
+    workers: int = Field(description="Worker processes; 0: in the server's process (count)")
+    queue: int | None = Field(None, description="Analyses that may wait for a worker (count)")
+    time_limit: float | None = Field(None, description="Seconds one analysis may run")
+    queued: int | None = Field(None, description="Analyses waiting now (count)")
+    running: int | None = Field(None, description="Analyses running now (count)")
+    started: int | None = Field(None, description="Analyses given to a worker so far (count)")
+    budget: WorkBudget = Field(description="What one analysis or map may cost")
+
+
+class HealthDetails(BaseModel):
+    location: str = Field(
+        description="The store's whole location: the file's path, or the Neo4j address "
+        "without password"
+    )
+    work: Work = Field(description="Where analyses run, their queue and budget")
 
 
 # The API reference's example answers: GET requests on the seed data, run with TestClient over
@@ -415,10 +447,31 @@ def _answers(name: str, csv: dict[str, Any] | None = None) -> dict[int | str, di
     return {200: {**csv, "content": {**content, **csv["content"]}}}
 
 
-@router.get("/health", response_model=Health, tags=["meta"], responses=_answers("health"))
-def health(service: ServiceDep) -> Health:
+@router.get(
+    "/health",
+    response_model=Health,
+    response_model_exclude_none=True,
+    tags=["meta"],
+    responses=_answers("health"),
+)
+def health(
+    service: ServiceDep,
+    request: Request,
+    verbose: Annotated[
+        bool,
+        Query(
+            description="Also the store's whole location and the workers' queue; needs "
+            "`Authorization: Bearer <MAPPER_API_TOKEN>` (401/403 without)"
+        ),
+    ] = False,
+) -> Health:
     """The store in use and whether it answers (503 when it does not)."""
+    if verbose:
+        require_token(request)
     info = service.info()
+    details = None
+    if verbose:
+        details = HealthDetails(location=info.private_location, work=Work(**service.work()))
     return Health(
         status="ok",
         store=info.kind,
@@ -426,6 +479,7 @@ def health(service: ServiceDep) -> Health:
         actors=info.counts.actors,
         collaborations=info.counts.collaborations,
         relations=info.counts.relations,
+        details=details,
     )
 
 
