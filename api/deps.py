@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 
-def known_parameters(request: Request) -> None:
+async def known_parameters(request: Request) -> None:
     """Refuse a query parameter the route does not take (a 422 naming it, with the nearest
     one it takes and all of them): `/actors?sectr=public` would otherwise answer as if no
     filter were given. Every route gets this as an app-wide dependency."""
@@ -87,7 +87,7 @@ def _taken(route: Any) -> frozenset[str]:
     return _TAKEN[key]
 
 
-def _service(request: Request) -> MapperService:
+async def _service(request: Request) -> MapperService:
     return request.app.state.service
 
 
@@ -124,7 +124,7 @@ def filter_dependency(filter_set: type[_F]) -> Callable[..., _F]:
         for name, kind, default, details in options(filter_set)
     ]
 
-    def dependency(**values: Any) -> _F:
+    async def dependency(**values: Any) -> _F:
         return filter_set(
             **{name: tuple(v) if isinstance(v, list) else v for name, v in values.items()}
         )

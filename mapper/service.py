@@ -317,9 +317,13 @@ class MapperService:
     # -- records -----------------------------------------------------------------------------
 
     def info(self) -> StoreInfo:
+        """The store and its counts. The counts are read once per store generation (at 100k
+        actors they take a second: every relation grouped by type); the generation itself is
+        read from the store every time, so a store that does not answer still raises."""
         store = self.store
         server = store.server_version() if isinstance(store, RemoteStore) else None
-        return StoreInfo(store.kind, store.location, store.counts(), server)
+        counts = self._cached(("counts",), store.counts)
+        return StoreInfo(store.kind, store.location, counts, server)
 
     @_suggesting
     def actor(self, actor_id: str) -> Actor:
