@@ -8,7 +8,8 @@ pass `spreadsheet_safe=True` to write files for Excel instead: a BOM so Excel se
 `'` before each such part so it stays text. Those files read back as the same records too: the
 reader drops one `'` in front of a formula character at the start of a cell or part
 (`'=SUM(A1)` reads as `=SUM(A1)`, `a;'=b` as `a;=b`), so a part that really starts with `'=` is
-written as `''=` (in both modes). A cell longer than `limits.MAX_CELL_CHARS` is an error.
+written as `''=` (in both modes). A cell longer than `limits.MAX_CSV_CELL_CHARS` is an error,
+a text longer than `limits.MAX_CELL_CHARS` a problem of its field.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any, TextIO
 
 import networkx as nx
 
-from ingest.limits import MAX_CELL_CHARS, LimitExceeded, loads
+from ingest.limits import MAX_CSV_CELL_CHARS, LimitExceeded, loads
 from ingest.rows import COLUMNS, RECORD_TYPES, REQUIRED_COLUMNS, SOURCE_COLUMNS, Row
 from ingest.snapshot import batch_from_graph
 from mapper.errors import SeedFileError
@@ -47,7 +48,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 """What a spreadsheet takes for the start of a formula: = + - @, tab and CR, and the full-width
 ＝ ＋ － ＠ (Excel converts them), at the start of a cell or of a part after `,` or `;`."""
 
-csv.field_size_limit(MAX_CELL_CHARS)  # a bigger cell is a csv.Error, reported with its line
+csv.field_size_limit(MAX_CSV_CELL_CHARS)  # a bigger cell is a csv.Error, reported with its line
 
 _PREFIXES = {"actors": "actor", "collaborations": "collaboration", "relations": "relation"}
 _INTERNED = frozenset({"source", "target", "source_document"})
@@ -159,7 +160,7 @@ def _records(
 def _unreadable(error: csv.Error) -> str:
     if "field larger than field limit" in str(error):
         return (
-            f"a cell is longer than {MAX_CELL_CHARS:,} characters, the most a cell may hold "
+            f"a cell is longer than {MAX_CSV_CELL_CHARS:,} characters, the most a cell may hold "
             "(is a quote left open?); the rest of the file is not read"
         )
     return f"cannot read the row ({error}); the rest of the file is not read"

@@ -23,6 +23,7 @@ from typing import Any
 from ingest.rows import CONTROL_CHARACTERS
 from mapper.countries import normalise_country
 from mapper.model import (
+    DATA_MAX_CHARS,
     DATA_MAX_VALUES,
     MAX_INTEGER_DIGITS,
     SUBSECTORS,
@@ -255,8 +256,9 @@ def _data(value: Any) -> dict[str, Any]:
             kind is float and not math.isfinite(item)
         ):
             raise _NotPlain  # check_data says which limit it breaks
-    if CONTROL_CHARACTERS.search("\n".join(texts)):
-        raise _NotPlain
+    joined = "\n".join(texts)
+    if len(joined) > DATA_MAX_CHARS // 4 or CONTROL_CHARACTERS.search(joined):
+        raise _NotPlain  # a large one: the model measures its JSON
     return dict(value)
 
 

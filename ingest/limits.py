@@ -1,8 +1,11 @@
 """The most a seed file may hold, declared once; docs/seed-format.md lists them as "Limits".
 
-    MAX_CELL_CHARS      1,048,576  characters in one CSV cell or one text of a record
+    MAX_CELL_CHARS      1,048,576  characters in one text of a record (and a `data`, as JSON)
+    MAX_CSV_CELL_CHARS  2,097,154  characters in one CSV cell: a text at the limit as exported
+                                   (the formula guard's quotes; a `data` cell's JSON escapes)
     DATA_MAX_DEPTH      32         levels of objects and lists in a record's field (`data`)
     DATA_MAX_VALUES     10,000     values in one record's `data`
+    DATA_MAX_CHARS      1,048,576  characters of one record's `data` as JSON
     MAX_INTEGER_DIGITS  18         digits of a whole number
     MAX_PROBLEMS        1,000      problems a validate or load lists; the rest are counted
 
@@ -19,13 +22,15 @@ import json
 from typing import Any
 
 from mapper.errors import MoreProblems, SeedFileError
-from mapper.model import DATA_MAX_DEPTH, DATA_MAX_VALUES, MAX_INTEGER_DIGITS
+from mapper.model import DATA_MAX_CHARS, DATA_MAX_DEPTH, DATA_MAX_VALUES, MAX_INTEGER_DIGITS
 
 __all__ = [
+    "DATA_MAX_CHARS",
     "DATA_MAX_DEPTH",
     "DATA_MAX_VALUES",
     "JSON_TOO_DEEP",
     "MAX_CELL_CHARS",
+    "MAX_CSV_CELL_CHARS",
     "MAX_INTEGER_DIGITS",
     "MAX_PROBLEMS",
     "TOO_DEEP",
@@ -36,7 +41,11 @@ __all__ = [
     "loads",
 ]
 
-MAX_CELL_CHARS = 1_048_576
+MAX_CELL_CHARS = DATA_MAX_CHARS
+# An exported text of MAX_CELL_CHARS may grow: the formula guard adds a quote after a separator
+# (at most one for every two characters), and a `data` cell's JSON escapes its quotes. Each
+# text is checked against MAX_CELL_CHARS after reading, so this only bounds what is read.
+MAX_CSV_CELL_CHARS = 2 * MAX_CELL_CHARS + 2
 MAX_PROBLEMS = 1_000
 
 TOO_DEEP = "lists or objects are nested too deep to read (about 1,000 levels at most)"

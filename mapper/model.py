@@ -23,6 +23,7 @@ from mapper.regions import normalise_region
 
 __all__ = [
     "ACTOR_RELATION_TYPES",
+    "DATA_MAX_CHARS",
     "DATA_MAX_DEPTH",
     "DATA_MAX_VALUES",
     "KNOWN_SECTORS",
@@ -284,6 +285,9 @@ what the stores' JSON (pydantic reads about 200 levels back, SQLite 1,000) and P
 recursion can take."""
 DATA_MAX_VALUES = 10_000
 """Keys, list items and values a record's `data` may hold in all."""
+DATA_MAX_CHARS = 1_048_576
+"""Characters a record's `data` may take as JSON: one CSV cell's worth of text, so that every
+export loads back."""
 MAX_INTEGER_DIGITS = 18
 """Digits a whole number may have (below 2**63, what SQLite and Neo4j store as integers)."""
 _MAX_INTEGER = 10**MAX_INTEGER_DIGITS
@@ -291,14 +295,15 @@ _MAX_INTEGER = 10**MAX_INTEGER_DIGITS
 
 def check_data(data: dict[str, Any]) -> dict[str, Any]:
     """`data` if it is at most DATA_MAX_DEPTH deep, of at most DATA_MAX_VALUES values, and
-    its numbers fit (whole numbers of at most MAX_INTEGER_DIGITS digits, no NaN or infinity).
-    Raises ValueError saying which limit it breaks; walks without recursion.
+    its numbers fit (whole numbers of at most MAX_INTEGER_DIGITS digits, no NaN or infinity),
+    and it is at most DATA_MAX_CHARS characters as JSON. Raises ValueError saying which limit
+    it breaks; walks without recursion.
 
     >>> check_data({"a": [1, 2.5]})
     {'a': [1, 2.5]}
     """
     stack: list[tuple[Any, int]] = [(data, 1)]
-    values = 0
+    values = chars = 0
     while stack:
         container, depth = stack.pop()
         if depth > DATA_MAX_DEPTH:
@@ -310,8 +315,12 @@ def check_data(data: dict[str, Any]) -> dict[str, Any]:
         values += len(children)
         if values > DATA_MAX_VALUES:
             raise ValueError(f"holds more than {DATA_MAX_VALUES:,} values; keep data small")
+        if isinstance(container, dict):
+            chars += sum(map(len, container))
         for value in children:
-            if isinstance(value, dict | list):
+            if isinstance(value, str):
+                chars += len(value)
+            elif isinstance(value, dict | list):
                 stack.append((value, depth + 1))
             elif isinstance(value, float) and not math.isfinite(value):
                 raise ValueError(f"holds the number {value}; expected finite numbers only")
@@ -320,6 +329,14 @@ def check_data(data: dict[str, Any]) -> dict[str, Any]:
                     f"holds a whole number of more than {MAX_INTEGER_DIGITS} digits; "
                     "write it as text if it is an identifier"
                 )
+    # The text in it is a lower bound of its JSON; the JSON is measured only near the limit.
+    if chars > DATA_MAX_CHARS // 4:
+        size = len(json.dumps(data, ensure_ascii=False))
+        if size > DATA_MAX_CHARS:
+            raise ValueError(
+                f"is {size:,} characters long as JSON; data may take at most "
+                f"{DATA_MAX_CHARS:,} (one spreadsheet cell)"
+            )
     return data
 
 

@@ -26,7 +26,7 @@ from api.deps import _cell, csv_response
 from api.security import APISettings
 from ingest import validate, write_csv
 from ingest.csvfile import FORMULA_STARTS, csv_line, defuse_formulas
-from ingest.limits import DATA_MAX_DEPTH, MAX_CELL_CHARS, MAX_PROBLEMS
+from ingest.limits import DATA_MAX_DEPTH, MAX_CELL_CHARS, MAX_CSV_CELL_CHARS, MAX_PROBLEMS
 from mapper.errors import SeedValidationFailed
 from mapper.model import Actor, Collaboration
 from mapper.service import MapperService
@@ -116,15 +116,29 @@ HOSTILE = [
         "actors.csv",
         "id,name,sector,description\na,A,public,ok\nb,B,public," + "x" * (MAX_CELL_CHARS + 1),
         3,
+        "description",
+        "is 1,048,577 characters long; at most 1,048,576 are allowed",
+    ),
+    (
+        "open-quote.csv",
+        'id,name,sector,description\na,A,public,"' + "x" * (MAX_CSV_CELL_CHARS + 1),
+        2,
         None,
-        "a cell is longer than 1,048,576 characters",
+        "a cell is longer than 2,097,154 characters",
     ),
     (
         "wide-header.csv",
-        'id,name,"sector' + "x" * (MAX_CELL_CHARS + 1) + '"\na,A,public\n',
+        'id,name,"sector' + "x" * (MAX_CSV_CELL_CHARS + 1) + '"\na,A,public\n',
         1,
         None,
-        "a cell is longer than 1,048,576 characters",
+        "a cell is longer than 2,097,154 characters",
+    ),
+    (
+        "big-data.json",
+        _collaboration_json('{"s": "' + "x" * MAX_CELL_CHARS + '"}'),
+        2,
+        "data",
+        "characters long as JSON; data may take at most 1,048,576",
     ),
     ("deep.json", '{"actors":\n[' + "[" * 5000 + "]" * 5000 + "]}", None, None, "too deep"),
     ("deep.jsonl", '{"record": "actor", "data": ' + "[" * 5000 + "]" * 5000 + "}", 1, None, "deep"),
@@ -383,6 +397,21 @@ def test_an_export_is_inert_however_a_spreadsheet_splits_it_and_loads_back(tmp_p
     for delimiter in ",;":  # as Excel splits it in an English and in a Swedish locale
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         assert not any(cell.startswith(FORMULA_STARTS) for row in rows for cell in row)
+    assert validate(tmp_path).batch.actors == [actor]
+
+
+@pytest.mark.parametrize("spreadsheet_safe", [True, False])
+def test_records_at_the_limits_export_and_load_back(tmp_path, spreadsheet_safe):
+    """A text at MAX_CELL_CHARS that the formula guard lengthens, and `data` whose JSON is at
+    DATA_MAX_CHARS with quotes that CSV doubles, still load back (found by the API round trip)."""
+    from mapper.model import DATA_MAX_CHARS
+
+    guarded = "=x;=" + "a" * (MAX_CELL_CHARS - 4)
+    quotes = '"' * (DATA_MAX_CHARS // 2 - 20)  # JSON escapes each: about DATA_MAX_CHARS
+    actor = Actor(
+        id="a", name="A", sector="public", description=guarded, data={"q": quotes, "n": 1}
+    )
+    write_csv(build_snapshot([actor], [], []), tmp_path, spreadsheet_safe=spreadsheet_safe)
     assert validate(tmp_path).batch.actors == [actor]
 
 
