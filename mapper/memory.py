@@ -32,6 +32,7 @@ _lock = threading.Lock()
 _depth = 0
 _was_enabled = False
 _thawed = False  # since the last freeze: collect before freezing again
+_freeze = False  # a pause asked to freeze what it built, whatever its size
 
 # Freeze only after building this many objects in one pause (gc.get_count()[0]): small graphs
 # cost the collector little, and freezing them would only add collections (once per write).
@@ -39,8 +40,10 @@ FREEZE_AT = 200_000
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
+def paused_gc(*, freeze: bool = False) -> Iterator[None]:
     """Disable the cyclic collector inside the block; nested and concurrent pauses share one.
+    With `freeze`, the outermost pause freezes whatever it built, however little (what is built
+    to be kept for long: a server's search index, the server itself once started).
 
     >>> with paused_gc():
     ...     gc.isenabled()
@@ -48,8 +51,9 @@ def paused_gc() -> Iterator[None]:
     >>> gc.isenabled()
     True
     """
-    global _depth, _was_enabled, _thawed
+    global _depth, _was_enabled, _thawed, _freeze
     with _lock:
+        _freeze = _freeze or freeze
         if _depth == 0:
             _was_enabled = gc.isenabled()
             gc.disable()
@@ -64,8 +68,9 @@ def paused_gc() -> Iterator[None]:
                 if _thawed:  # dropped graphs wait as garbage: free them, don't freeze them
                     gc.collect()
                     _thawed = False
-                if built >= FREEZE_AT:
+                if built >= FREEZE_AT or _freeze:
                     gc.freeze()
+                _freeze = False
                 if _was_enabled:
                     gc.enable()
 

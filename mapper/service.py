@@ -63,7 +63,7 @@ from mapper.filters import (
     check_relation_types,
     options,
 )
-from mapper.memory import thaw
+from mapper.memory import paused_gc, thaw
 from mapper.model import Actor, ApplyReport, Collaboration, Language, Relation, Sector, SizeMeasure
 from mapper.settings import Budget, Settings, open_store
 from mapper.stores.base import Counts, DatasetInfo, GraphStore, Page, RemoteStore
@@ -100,6 +100,7 @@ __all__ = [
     "defuse_formulas",
     "now",
     "open_service",
+    "paused_gc",
 ]
 
 

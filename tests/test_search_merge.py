@@ -340,7 +340,7 @@ def test_a_merge_file_chains_pairs_and_names_bad_cells(store, tmp_path):
         ("keep,other\na,b\n", r"pairs.csv:1: the header lacks merge"),
         ("keep,merge\na,\n", r"pairs.csv:2: merge: is empty"),
         ("keep,merge\na,b\nzz,a\n", r"pairs.csv:3: keep: 'zz' is not the id of an actor"),
-        ('keep,merge\na,"' + "x" * 1_100_000 + '"\n', r"pairs.csv:\d+: not CSV: field larger"),
+        ('keep,merge\na,"' + "x" * 2_200_000 + '"\n', r"pairs.csv:\d+: not CSV: field larger"),
     ]:
         path.write_text(text, encoding="utf-8")
         with pytest.raises(SeedFileError, match=message):

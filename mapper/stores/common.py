@@ -392,10 +392,17 @@ class SearchIndexCache:
         self._lock = threading.Lock()
 
     def get(self, kind: str, generation: int, build: Callable[[], SearchIndex]) -> SearchIndex:
+        """The index of `kind` at `generation`, built if stale, with the collector paused and
+        then frozen (mapper.memory), as the snapshot is: it is kept until the next write, and a
+        full collection need not walk it."""
         with self._lock:
             entry = self._entries.get(kind)
             if entry is None or entry[0] != generation:
-                entry = self._entries[kind] = (generation, build())
+                if entry is not None:
+                    self._entries.pop(kind)
+                    thaw()  # the stale index is collected before the new one is frozen
+                with paused_gc(freeze=True):
+                    entry = self._entries[kind] = (generation, build())
             return entry[1]
 
 
