@@ -999,32 +999,33 @@ class MapperService:
     # -- budgets (mapper.settings.Budget), checked before the work starts ----------------------
 
     def _check_sample(self, C: CompactGraph, sample: int) -> None:
-        sources, links = min(sample, len(C)), max(C.number_of_links(), 1)
-        work, budget = sources * links, self.budget.link_visits
-        if work > budget:
-            raise OverBudget(
-                "sample",
-                f"betweenness from {sources:,} source actors over {links:,} links is "
-                f"{work:,} link visits, more than the work budget of {budget:,} "
-                f"(MAPPER_WORK_BUDGET); ask for sample <= {budget // links:,}, leave sample out "
-                "for as many as fit, or narrow the scope (region, country, years, relation types)",
-                estimate=work,
-                budget=budget,
-            )
+        sources = min(sample, len(C))
+        self._check_link_visits(
+            C, "sample", sources, f"betweenness from {sources:,} source actors", "sample"
+        )
 
     def _check_permutations(self, C: CompactGraph, permutations: int) -> None:
+        what = f"{permutations:,} permutations"
+        self._check_link_visits(C, "permutations", permutations, what, "")
+
+    def _check_link_visits(
+        self, C: CompactGraph, name: str, times: int, what: str, leave_out: str
+    ) -> None:
+        """OverBudget naming `name` if `times` passes over every link of `C` are over the
+        work budget."""
         links = max(C.number_of_links(), 1)
-        work, budget = permutations * links, self.budget.link_visits
-        if work > budget:
-            raise OverBudget(
-                "permutations",
-                f"{permutations:,} permutations of {links:,} links are {work:,} link visits, "
-                f"more than the work budget of {budget:,} (MAPPER_WORK_BUDGET); ask for "
-                f"permutations <= {budget // links:,} or narrow the scope (region, country, "
-                "years, relation types)",
-                estimate=work,
-                budget=budget,
-            )
+        work, budget = times * links, self.budget.link_visits
+        if work <= budget:
+            return
+        instead = f", leave {leave_out} out for as many as fit" if leave_out else ""
+        raise OverBudget(
+            name,
+            f"{what} over {links:,} links is {work:,} link visits, more than the work budget "
+            f"of {budget:,} (MAPPER_WORK_BUDGET); ask for {name} <= {budget // links:,}"
+            f"{instead}, or narrow the scope (region, country, years, relation types)",
+            estimate=work,
+            budget=budget,
+        )
 
     def _check_map_size(self, C: CompactGraph, community: int | None) -> None:
         actors, links = len(C), C.number_of_links()

@@ -39,3 +39,15 @@ def write_dense_seed(
             for actor in rng.sample(ids, members):
                 out.writerow(["PARTICIPATES_IN", actor, f"project-{p:04d}", "participant", SOURCE])
     return folder
+
+
+def dense_store(folder: Path) -> Path:
+    """The dense seed files written into `folder`/seed and loaded into `folder`/dense.db (an
+    embedded store); its path."""
+    from ingest import read_batch
+    from mapper.stores.embedded import EmbeddedStore
+
+    path = folder / "dense.db"
+    with EmbeddedStore(path) as store:
+        store.apply(read_batch([write_dense_seed(folder / "seed")]))
+    return path

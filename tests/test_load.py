@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import os
 import random
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -19,6 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.serving import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "load-test-token-of-thirty-two-ch"
@@ -30,53 +29,11 @@ SECONDS = float(os.environ.get("MAPPER_LOAD_SECONDS", "10"))
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(store):
     """`mapper serve` on the test's (empty) store, in its own process; yields its base URL."""
-    port = _free_port()
-    env = {**os.environ, "MAPPER_API_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from mapper.cli import cli; cli(prog_name='mapper')",
-            "--store",
-            store.location,
-            "serve",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/health", timeout=5).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, process.stderr.read()
-        assert time.monotonic() < deadline, "mapper serve did not answer"
-        time.sleep(0.2)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    with serving(store.location, env={"MAPPER_API_TOKEN": TOKEN}) as served:
+        yield served.url
 
 
 def _batch_files(number: int) -> list[tuple[str, tuple[str, bytes]]]:

@@ -13,9 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from ingest import read_batch
-from mapper.stores.embedded import EmbeddedStore
-from tests.dense_seed import write_dense_seed
+from tests.dense_seed import dense_store
 from tests.serving import serving
 
 pytestmark = pytest.mark.slow
@@ -25,11 +23,7 @@ EXACT = "/analysis/brokers"  # exact betweenness on the dense store: about 9 s
 
 @pytest.fixture(scope="module")
 def dense(tmp_path_factory) -> str:
-    folder = write_dense_seed(tmp_path_factory.mktemp("dense") / "seed")
-    store = EmbeddedStore(folder.parent / "dense.db")
-    store.apply(read_batch([folder]))
-    store.close()
-    return str(folder.parent / "dense.db")
+    return str(dense_store(tmp_path_factory.mktemp("dense")))
 
 
 @pytest.fixture(scope="module")

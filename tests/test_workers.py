@@ -23,7 +23,7 @@ from mapper.service import MapperService, Scope
 from mapper.settings import Budget
 from mapper.stores.embedded import EmbeddedStore
 from mapper.workers import CANCEL, Cancel, WorkerPool
-from tests.dense_seed import write_dense_seed
+from tests.dense_seed import dense_store
 
 SEED = Path(__file__).parent.parent / "seed_data"
 
@@ -42,11 +42,7 @@ def seeded(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def dense(tmp_path_factory) -> Path:
     """3000 actors, 560k links: exact brokers take seconds, sample=300 about a second."""
-    folder = write_dense_seed(tmp_path_factory.mktemp("dense") / "seed")
-    store = EmbeddedStore(folder.parent / "dense.db")
-    store.apply(read_batch([folder]))
-    store.close()
-    return folder.parent / "dense.db"
+    return dense_store(tmp_path_factory.mktemp("dense"))
 
 
 def pooled(path: Path, **options) -> MapperService:

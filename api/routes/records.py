@@ -15,6 +15,7 @@ from api.deps import (
     ServiceDep,
     csv_response,
 )
+from api.errors import ErrorOut
 from api.security import require_token
 from mapper.model import SECTOR_LABELS, Actor, Collaboration, Relation, Sector
 from mapper.service import LIMITS
@@ -452,7 +453,11 @@ def _answers(name: str, csv: dict[str, Any] | None = None) -> dict[int | str, di
     response_model=Health,
     response_model_exclude_none=True,
     tags=["meta"],
-    responses=_answers("health"),
+    responses={
+        **_answers("health"),
+        401: {"description": "`verbose=true` without the right token", "model": ErrorOut},
+        403: {"description": "`verbose=true`: no MAPPER_API_TOKEN is set", "model": ErrorOut},
+    },
 )
 def health(
     service: ServiceDep,
