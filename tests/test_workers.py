@@ -45,8 +45,8 @@ def dense(tmp_path_factory) -> Path:
     return dense_store(tmp_path_factory.mktemp("dense"))
 
 
-def pooled(path: Path, **options) -> MapperService:
-    service = MapperService(EmbeddedStore(path))
+def pooled(path: Path, budget: Budget | None = None, **options) -> MapperService:
+    service = MapperService(EmbeddedStore(path), budget=budget)
     options = {"workers": 1, "queue": 16, "time_limit": 60.0} | options
     service.use_pool(WorkerPool(str(path), budget=service.budget, **options))
     return service
@@ -108,9 +108,7 @@ def test_a_worker_answers_as_the_server_process_does(seeded):
 
 
 def test_errors_come_back_whole(seeded):
-    service = pooled(seeded)
-    service.budget = Budget(link_visits=10)
-    service._pool.budget = Budget(link_visits=10)
+    service = pooled(seeded, budget=Budget(link_visits=10))  # the workers' budget too
     try:
         with pytest.raises(ActorNotFound) as missing:
             service.paths("vinova", "malmo-stad", Scope())
