@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from mapper.errors import MapperError, ServerBusy, WorkCancelled, WorkRefused, WorkTimedOut
+from mapper.errors import MapperError, ServerBusy, WorkCancelled, WorkTimedOut
 from mapper.settings import Budget, Settings
 
 __all__ = ["CANCEL", "Cancel", "WorkerPool", "default_workers"]
@@ -336,8 +336,6 @@ def _work(settings: Settings, budget: Budget, connection: Connection) -> None:
                 if service is None:  # opened on the first call, again after a failure
                     service = MapperService(open_store(settings, create=False), budget=budget)
                 outcome: tuple = ("ok", getattr(service, name)(*args, **kwargs))
-            except WorkRefused as error:  # not expected here, but never a crash
-                outcome = ("refused", error)
             except MapperError as error:
                 outcome = ("error", type(error), error.args, dict(vars(error)))
             except Exception as error:  # logged here, where the traceback is
