@@ -1,4 +1,7 @@
-"""Analyses and maps apart from the reads: stopped when their client goes away, or run as a job.
+"""Where a request's work runs: light reads at once, analyses and maps apart from them.
+
+`light_read` runs a read of records or a search on the event loop when the store answers it
+at once (an embedded store with its search index built), else in the thread pool.
 
 HeavyRequests wraps the requests to the routes tagged `analysis` or `maps`:
 
@@ -21,16 +24,18 @@ import logging
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body
-from mapper.service import now
+from mapper.service import MapperService, now
 from mapper.workers import CANCEL, Cancel
 
 __all__ = [
@@ -42,6 +47,7 @@ __all__ = [
     "Job",
     "Jobs",
     "heavy_routes",
+    "light_read",
     "prefers_async",
 ]
 
@@ -51,6 +57,22 @@ HEAVY_TAGS = frozenset({"analysis", "maps"})
 KEEP_SECONDS = 3600
 MAX_KEPT_BYTES = 256 * 1024 * 1024
 MAX_RUNNING = 64  # asynchronous jobs at once; more are refused (503) rather than queued here
+
+
+_T = TypeVar("_T")
+
+
+async def light_read(
+    service: MapperService, kind: str, read: Callable[..., _T], *args: Any, **kwargs: Any
+) -> _T:
+    """`read(*args, **kwargs)`, a read of `kind` ("actors" or "collaborations"): on the event
+    loop when the store answers it at once (MapperService.answers_at_once), else in the thread
+    pool. A search in memory takes about a millisecond and holds the GIL all along, so a thread
+    adds no parallelism, only two hand-offs between threads for each request (bench.search); a
+    read that waits (on Neo4j, or for a search index to be built) must not stop the loop."""
+    if service.answers_at_once(kind):
+        return read(*args, **kwargs)
+    return await run_in_threadpool(read, *args, **kwargs)
 
 
 def prefers_async(headers: list[tuple[bytes, bytes]]) -> bool:

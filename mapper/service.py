@@ -66,7 +66,14 @@ from mapper.filters import (
 from mapper.memory import paused_gc, thaw
 from mapper.model import Actor, ApplyReport, Collaboration, Language, Relation, Sector, SizeMeasure
 from mapper.settings import Budget, Settings, open_store
-from mapper.stores.base import Counts, DatasetInfo, GraphStore, Page, RemoteStore
+from mapper.stores.base import (
+    Counts,
+    DatasetInfo,
+    GraphStore,
+    LocalStore,
+    Page,
+    RemoteStore,
+)
 from mapper.stores.common import now
 from visualize.actor_map import AGGREGATE_THRESHOLD, render_actor_map
 from visualize.gap_map import render_gap_map
@@ -325,6 +332,11 @@ class MapperService:
         server = store.server_version() if isinstance(store, RemoteStore) else None
         counts = self._cached(("counts",), store.counts)
         return StoreInfo(store.kind, store.location, counts, server)
+
+    def answers_at_once(self, kind: str) -> bool:
+        """Whether reads of `kind` ("actors" or "collaborations") wait for nothing: a store in
+        a file with its search index built (LocalStore), never a server's."""
+        return isinstance(self.store, LocalStore) and self.store.answers_at_once(kind)
 
     @_suggesting
     def actor(self, actor_id: str) -> Actor:

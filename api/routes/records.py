@@ -17,6 +17,7 @@ from api.deps import (
 )
 from api.errors import ErrorOut
 from api.security import require_token
+from api.work import light_read
 from mapper.model import SECTOR_LABELS, Actor, Collaboration, Relation, Sector
 from mapper.service import LIMITS
 
@@ -504,7 +505,7 @@ def _record_rows(records: list[Any], **extra: Any) -> tuple[list[dict[str, Any]]
     tags=["records"],
     responses=_answers("list_actors", _TABLE),
 )
-def list_actors(
+async def list_actors(
     service: ServiceDep,
     filters: ActorFilterDep,
     limit: _Limit = 100,
@@ -513,7 +514,7 @@ def list_actors(
 ) -> Any:
     """Actors ordered by id, filtered by sector, kind, subsector, region and a name search
     (ranked when there is one)."""
-    page = service.actors(filters, limit=limit, offset=offset)
+    page = await light_read(service, "actors", service.actors, filters, limit=limit, offset=offset)
     if format is Format.CSV:
         rows, columns = _record_rows(page.items)
         return csv_response(rows, columns or list(Actor.model_fields), "actors")
@@ -526,9 +527,11 @@ def list_actors(
     tags=["records"],
     responses=_answers("read_actor"),
 )
-def read_actor(actor_id: _IdPath, service: ServiceDep) -> ActorDetail:
+async def read_actor(actor_id: _IdPath, service: ServiceDep) -> ActorDetail:
     """One actor and every relation from or to it."""
-    return ActorDetail(actor=service.actor(actor_id), relations=service.relations(actor_id))
+    actor = await light_read(service, "actors", service.actor, actor_id)
+    relations = await light_read(service, "actors", service.relations, actor_id)
+    return ActorDetail(actor=actor, relations=relations)
 
 
 @router.get(
@@ -575,7 +578,7 @@ def read_neighbours(
     tags=["records"],
     responses=_answers("list_collaborations", _TABLE),
 )
-def list_collaborations(
+async def list_collaborations(
     service: ServiceDep,
     filters: CollaborationFilterDep,
     limit: _Limit = 100,
@@ -584,7 +587,9 @@ def list_collaborations(
 ) -> Any:
     """Collaborations ordered by id, filtered by kind, region, a year they were active and a
     name search (ranked when there is one)."""
-    page = service.collaborations(filters, limit=limit, offset=offset)
+    page = await light_read(
+        service, "collaborations", service.collaborations, filters, limit=limit, offset=offset
+    )
     if format is Format.CSV:
         rows, columns = _record_rows(page.items)
         return csv_response(rows, columns or list(Collaboration.model_fields), "collaborations")
@@ -597,12 +602,13 @@ def list_collaborations(
     tags=["records"],
     responses=_answers("read_collaboration"),
 )
-def read_collaboration(collaboration_id: _IdPath, service: ServiceDep) -> CollaborationDetail:
+async def read_collaboration(collaboration_id: _IdPath, service: ServiceDep) -> CollaborationDetail:
     """One collaboration and every relation to it."""
-    return CollaborationDetail(
-        collaboration=service.collaboration(collaboration_id),
-        relations=service.relations(collaboration_id),
+    collaboration = await light_read(
+        service, "collaborations", service.collaboration, collaboration_id
     )
+    relations = await light_read(service, "collaborations", service.relations, collaboration_id)
+    return CollaborationDetail(collaboration=collaboration, relations=relations)
 
 
 @router.get(

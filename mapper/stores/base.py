@@ -30,7 +30,7 @@ import networkx as nx
 from mapper.filters import Listing
 from mapper.model import Actor, AnalysisRows, ApplyReport, Batch, Collaboration, Relation
 
-__all__ = ["Counts", "DatasetInfo", "GraphStore", "Page", "RemoteStore"]
+__all__ = ["Counts", "DatasetInfo", "GraphStore", "LocalStore", "Page", "RemoteStore"]
 
 
 @dataclass
@@ -152,6 +152,17 @@ class GraphStore(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class LocalStore(Protocol):
+    """A store in a file this process reads: it can say whether a read would wait."""
+
+    def answers_at_once(self, kind: str) -> bool:
+        """True when a read of `kind` ("actors" or "collaborations": one record, a page, a
+        search) waits for nothing: no server to ask, and its search index of the current
+        generation built (the first search after a write builds it: seconds at 100k)."""
+        ...
 
 
 @runtime_checkable

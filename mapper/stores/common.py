@@ -391,6 +391,11 @@ class SearchIndexCache:
         self._entries: dict[str, tuple[int, SearchIndex]] = {}
         self._lock = threading.Lock()
 
+    def holds(self, kind: str, generation: int) -> bool:
+        """Whether the index of `kind` at `generation` is built (`get` would not wait)."""
+        entry = self._entries.get(kind)
+        return entry is not None and entry[0] == generation
+
     def get(self, kind: str, generation: int, build: Callable[[], SearchIndex]) -> SearchIndex:
         """The index of `kind` at `generation`, built if stale, with the collector paused and
         then frozen (mapper.memory), as the snapshot is: it is kept until the next write, and a

@@ -864,6 +864,10 @@ class EmbeddedStore:
             )
             return SearchIndex((i, terms([name, name_en, i])) for i, name, name_en in rows)
 
+    def answers_at_once(self, kind: str) -> bool:
+        """LocalStore: whether the search index of `kind` (a table) at this generation is built."""
+        return self._indexes.holds(kind, self.generation())
+
     @_damaged
     def relations(self, record_id: str) -> list[Relation]:
         rows = self._connection.execute(
