@@ -2,8 +2,8 @@
 
     python -m bench.steps STEP '{"folder": ..., ...}'   -> one JSON object on the last stdout line
 
-Steps: parse, csv_read, load, neo4j_baseline, analysis, actor_map, api. `bench.run` calls them;
-each returns seconds and counts, and `peak_rss_mb`.
+Steps: parse, csv_read, load, sqlite_floor, neo4j_baseline, analysis, actor_map, api.
+`bench.run` calls them; each returns seconds and counts, and `peak_rss_mb`.
 """
 
 from __future__ import annotations
@@ -145,6 +145,38 @@ def import_cordis(folder: str, store: str) -> dict:
         "relations": counts.relations,
         "created": sum(part.created for _, part in report.parts()),
     }
+
+
+def sqlite_floor(store: str) -> dict:
+    """The least any load writing the embedded store's tables can take: the rows `load` wrote,
+    read back from its file and inserted into a new store in one write transaction as `apply`
+    makes it (WAL, the bulk page cache, the same schema and indexes), without any reading,
+    checking or serialising of records. Only the inserts and the commit are timed."""
+    import sqlite3
+
+    from mapper.stores.embedded import EmbeddedStore
+
+    tables = ("actors", "collaborations", "relations", "memberships")
+    with sqlite3.connect(store) as source:  # table names from this closed set only
+        rows = {table: source.execute(f"SELECT * FROM {table}").fetchall() for table in tables}
+    target = store + ".floor"
+    for suffix in ("", "-wal", "-shm"):
+        Path(target + suffix).unlink(missing_ok=True)
+    floor = EmbeddedStore(target)
+    parts: dict[str, float] = {}
+    started = time.perf_counter()
+    with floor._write(bulk=True) as connection:  # the transaction `apply` runs in
+        for table, values in rows.items():
+            marks = ", ".join("?" * len(values[0]))
+            parts[table], _ = _timed(
+                connection.executemany, f"INSERT INTO {table} VALUES ({marks})", values
+            )
+    seconds = time.perf_counter() - started
+    floor.close()
+    parts["commit"] = seconds - sum(parts.values())
+    for suffix in ("", "-wal", "-shm"):
+        Path(target + suffix).unlink(missing_ok=True)
+    return {"seconds": seconds, "parts": parts, "rows": sum(map(len, rows.values()))}
 
 
 _BASELINE_BATCH = 10_000
@@ -548,6 +580,7 @@ STEPS = {
     "cli_gaps": cli_gaps,
     "replace": replace,
     "import_cordis": import_cordis,
+    "sqlite_floor": sqlite_floor,
 }
 
 
