@@ -44,6 +44,7 @@ from mapper import __version__
 from mapper.errors import (
     InvalidBatch,
     InvalidParameter,
+    LoadInProgress,
     LoadTooLarge,
     MapperError,
     NotFound,
@@ -177,6 +178,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 _STORE_MESSAGES: dict[type[MapperError], str] = {
     StoreMissing: "there is no store yet; load seed files into it first",
+    LoadInProgress: "another load is being written to the store; try again when it is done",
     StoreUnavailable: "the store cannot be reached; try again shortly",
     StoreCorrupt: "the store is damaged and cannot answer this; the server's log says what is "
     "wrong",

@@ -13,7 +13,8 @@
     │   └── OverBudget            the work asked for is more than the budget allows
     ├── StoreError
     │   ├── StoreUnavailable      the store cannot be reached (Neo4j down)
-    │   │   └── StoreMissing      no store file where one was to be read
+    │   │   ├── StoreMissing      no store file where one was to be read
+    │   │   └── LoadInProgress    a staged Neo4j load is being written: other writes wait
     │   ├── StoreCorrupt          the store file is damaged or not a mapper store
     │   └── LoadTooLarge          one load does not fit in the store's transaction memory
     └── WorkRefused               a server cannot do an analysis now
@@ -31,6 +32,7 @@ __all__ = [
     "CollaborationNotFound",
     "InvalidBatch",
     "InvalidParameter",
+    "LoadInProgress",
     "LoadTooLarge",
     "MapperError",
     "MoreProblems",
@@ -168,12 +170,18 @@ class StoreMissing(StoreUnavailable):
     """There is no store file where a command that only reads looked for one."""
 
 
+class LoadInProgress(StoreUnavailable):
+    """A large load is being written to Neo4j in stages; no other write can run until it is
+    done or rolled back. Retry later (over HTTP: 503)."""
+
+
 class StoreCorrupt(StoreError):
     """The store file exists but is damaged or belongs to another program."""
 
 
 class LoadTooLarge(StoreError):
-    """A load is one transaction, and this one needs more memory than the store allows it."""
+    """A write, or one stage of a staged load, needs more transaction memory than the store
+    allows it."""
 
 
 class WorkRefused(MapperError):

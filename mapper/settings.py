@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from mapper.errors import InvalidParameter
 from mapper.stores.base import GraphStore
 from mapper.stores.embedded import EmbeddedStore, default_path
 
@@ -19,16 +20,23 @@ class Settings:
     """Where the store is and how to reach it.
 
     `store` is a file path (the embedded store) or a Neo4j URI. Unset, it is taken from
-    MAPPER_STORE, then NEO4J_URI, then the embedded store's default path.
+    MAPPER_STORE, then NEO4J_URI, then the embedded store's default path. A Neo4j load of more
+    than `neo4j_stage_above` records (MAPPER_NEO4J_STAGE_ABOVE, 0 for every load) is written in
+    transactions of `neo4j_stage_rows` rows (MAPPER_NEO4J_STAGE_ROWS); unset, the store's
+    defaults (mapper.stores.neo4j: 100 000 and 20 000).
     """
 
     store: str
     neo4j_user: str | None = None
     neo4j_password: str | None = None
     neo4j_database: str | None = None
+    neo4j_stage_above: int | None = None
+    neo4j_stage_rows: int | None = None
 
     @classmethod
     def from_env(cls, store: str | None = None) -> Settings:
+        """The settings of `store` and the environment. Raises InvalidParameter naming a
+        variable that is not a whole number."""
         env = os.environ
         location = store or env.get("MAPPER_STORE") or env.get("NEO4J_URI") or str(default_path())
         return cls(
@@ -36,6 +44,8 @@ class Settings:
             neo4j_user=env.get("NEO4J_USER") or None,
             neo4j_password=env.get("NEO4J_PASSWORD") or None,
             neo4j_database=env.get("NEO4J_DATABASE") or None,
+            neo4j_stage_above=_whole(env, "MAPPER_NEO4J_STAGE_ABOVE", least=0),
+            neo4j_stage_rows=_whole(env, "MAPPER_NEO4J_STAGE_ROWS", least=1),
         )
 
     @property
@@ -76,6 +86,17 @@ class Budget:
         return cls(**values)
 
 
+def _whole(env: Mapping[str, str], variable: str, *, least: int) -> int | None:
+    """The whole number `variable` holds (underscores allowed), or None if it is unset."""
+    text = env.get(variable, "").strip().replace("_", "")
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < least:
+        expected = "a positive whole number" if least else "a whole number"
+        raise InvalidParameter(variable, f"{variable}={text!r} is not {expected}")
+    return int(text)
+
+
 def open_store(settings: Settings, *, create: bool = True) -> GraphStore:
     """Open the store `settings` name; with `create=False` an embedded store file must exist
     already. Raises StoreUnavailable or StoreCorrupt."""
@@ -87,5 +108,7 @@ def open_store(settings: Settings, *, create: bool = True) -> GraphStore:
             user=settings.neo4j_user,
             password=settings.neo4j_password,
             database=settings.neo4j_database,
+            stage_above=settings.neo4j_stage_above,
+            stage_rows=settings.neo4j_stage_rows,
         )
     return EmbeddedStore(settings.store, create=create)
