@@ -94,10 +94,11 @@ def _log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def step(name: str, timeout: float = 1800, **arguments) -> dict:
-    """Run one bench.steps step in a fresh process; its JSON answer, or {"error": ...}."""
-    _log(f"{name} {json.dumps(arguments)[:120]}")
-    command = [sys.executable, "-m", "bench.steps", name, json.dumps(arguments)]
+def step(name: str, timeout: float = 1800, *, runner: str = "bench.steps", **arguments) -> dict:
+    """Run one step in a fresh process (`python -m RUNNER NAME ARGUMENTS`, RUNNER being a module
+    and any words before the step's name); its JSON answer, or {"error": ...}."""
+    _log(f"{name} {json.dumps(arguments)[:160]}")
+    command = [sys.executable, "-m", *runner.split(), name, json.dumps(arguments)]
     started = time.perf_counter()
     try:
         done = subprocess.run(

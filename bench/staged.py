@@ -21,7 +21,6 @@ import contextlib
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,11 +30,11 @@ from bench.run import (
     NEO4J_HEAP,
     NEO4J_PAGECACHE,
     NEO4J_TX_MEMORY,
-    ROOT,
     _generated,
     _log,
     _peak_rss_mb,
     machine,
+    step,
     write_section,
 )
 
@@ -107,30 +106,8 @@ def _server(capped: dict | None):
 def _on_server(name: str, capped: dict | None, **arguments) -> dict:
     """Step `name` against a fresh server; its answer, with the JVM's peak RSS."""
     with _server(capped) as server:
-        result = _step(name, store=server.uri, **arguments)
+        result = step(name, 3600, runner="bench.staged step", store=server.uri, **arguments)
         result["jvm_peak_rss_mb"] = _peak_rss_mb(server.pid)
-    return result
-
-
-def _step(name: str, timeout: float = 3600, **arguments) -> dict:
-    """Run one step of this module in a fresh process; its JSON answer, or {"error": ...}."""
-    _log(f"{name} {json.dumps(arguments)[:160]}")
-    command = [sys.executable, "-m", "bench.staged", "step", name, json.dumps(arguments)]
-    started = time.perf_counter()
-    try:
-        done = subprocess.run(
-            command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired:
-        return {"error": f"did not finish within {timeout:.0f} s"}
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        tail = "\n".join(done.stderr.strip().splitlines()[-6:])
-        _log(f"{name} failed: {tail}")
-        return {"error": tail or f"exit code {done.returncode}", "wall_seconds": wall}
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["wall_seconds"] = wall
-    _log(f"{name} done in {wall:.1f} s")
     return result
 
 
